@@ -1,0 +1,49 @@
+"""The one CLI, ``cardio-intake``. Each domain owns a typer sub-app or command in its own module;
+heavy imports (torch, transformers, bentoml) stay inside the commands so ``--help`` is instant."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+app = typer.Typer(
+    name="cardio-intake",
+    help="Cardiology referral fax intake: OCR, extraction, prior-auth triage and tracking.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def schema(
+    which: str = typer.Argument("all", help="prediction, triage_decision or all"),
+) -> None:
+    """Print the JSON Schema of the contract's prediction output and triage decision."""
+    from cardio_intake.schemas import json_schemas
+
+    schemas = json_schemas()
+    if which != "all":
+        if which not in schemas:
+            typer.echo(f"error: unknown schema {which!r}; choose from {', '.join(schemas)} or all", err=True)
+            raise typer.Exit(2)
+        schemas = {which: schemas[which]}
+    typer.echo(json.dumps(schemas if which == "all" else schemas[which], indent=2))
+
+
+@app.command()
+def demo() -> None:
+    """Run the main job end to end on the embedded defaults (what `make demo` runs)."""
+    from cardio_intake.demo import run_demo
+
+    run_demo()
+
+
+# --- sub-apps and commands owned by other modules (one line each) ---------------------------
+from cardio_intake.corpus.cli import app as data_app  # noqa: E402
+
+app.add_typer(data_app, name="data", help="Generate and inspect the synthetic labelled corpus.")
+
+
+if __name__ == "__main__":
+    app()

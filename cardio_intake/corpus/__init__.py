@@ -1,0 +1,1 @@
+"""Synthetic labelled referral corpus: generator, gold format and the HF dataset features."""

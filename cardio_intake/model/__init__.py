@@ -1,0 +1,1 @@
+"""The layout-aware referral model (LayoutLM multi-task) and what it hands to post-processing."""

@@ -1,0 +1,5 @@
+"""Shared fixtures. Importing cardio_intake applies the runtime environment (offline, thread limits)."""
+
+from __future__ import annotations
+
+import cardio_intake  # noqa: F401  (settings first)
