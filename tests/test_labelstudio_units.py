@@ -14,7 +14,14 @@ from cardio_intake.document import Document, Page, Word, to_box_1000
 from cardio_intake.labelstudio.coords import box_px_to_ls_rect, ls_rect_to_box_px, rotate_box_px
 from cardio_intake.labelstudio.importer import LabelImportError, import_tasks, pages_to_rows, tag_words
 from cardio_intake.labelstudio.select import rank
-from cardio_intake.schemas import Fields, IntentPrediction, PagePrediction, Prediction, ReferralPrediction, Review
+from cardio_intake.schemas import (
+    Fields,
+    IntentPrediction,
+    PagePrediction,
+    Prediction,
+    ReferralPrediction,
+    Review,
+)
 
 W, H = 1700, 2200
 
