@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/cardio-intake
 STAMP := $(VENV)/.installed
 # System packages the project needs (OCR, PDF tools, the corpus's fonts).
-APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation
+APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils fonts-dejavu-core fonts-liberation \
+	fonts-freefont-ttf fonts-crosextra-carlito fonts-courier-prime fonts-comic-neue fonts-dkg-handwriting fonts-humor-sans
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 3000
 
