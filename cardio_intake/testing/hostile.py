@@ -200,7 +200,8 @@ def hostile_cases(include_large: bool = True) -> list[HostileCase]:
     """The full hostile corpus (44+ cases). ``include_large`` adds the 5,000-page PDF and the
     over-the-size-limit file (a few seconds and ~60 MB to build)."""
     png, jpg, tif, pdf = valid_png(), valid_jpeg(), valid_tiff(), valid_pdf(2)
-    R, S = "reject", "survive"
+    R: Expect = "reject"
+    S: Expect = "survive"
     cases: list[HostileCase] = [
         HostileCase("empty", "empty.pdf", b"", R, "0 bytes"),
         HostileCase("one_byte", "x.pdf", b"%", R, "one byte"),
