@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from eval_fixtures import gold_packet, prediction_for
 
 from cardio_intake.labels import INTENTS, PAGE_TYPES
 from evaluation import metrics as m
 from evaluation.aggregate import aggregate
 from evaluation.matching import match_referrals, normalize_field
 from evaluation.records import compare_document
-from eval_fixtures import gold_packet, prediction_for
 
 
 def test_prf_counts() -> None:
