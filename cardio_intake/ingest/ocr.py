@@ -1,0 +1,137 @@
+"""One page through tesseract: orientation, deskew, a single recognition call, layoutparser words.
+
+Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
+would call it twice (``image_to_string`` and ``image_to_data``). OSD (``--psm 0``, about a third of a
+recognition) runs only when the first pass looks wrong: upside-down or sideways text comes back as
+low-confidence garbage, and then the rotated page is recognized again and the better pass is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytesseract
+from PIL import Image
+
+from cardio_intake.document import Page, Word, to_box_1000
+from cardio_intake.ingest.errors import OcrFailed, OcrTimeout
+from cardio_intake.ingest.orient import deskew, detect_rotation, estimate_skew, rotate_clockwise
+from cardio_intake.ingest.pages import PageImage
+
+if TYPE_CHECKING:
+    from layoutparser.elements import Layout
+
+#: Below this mean word confidence (0-100) or word count a page may be rotated: ask OSD.
+_OSD_TRIGGER_CONF = 60.0
+_OSD_TRIGGER_WORDS = 5
+#: Punctuation-only specks with less confidence than this are fax noise, not words.
+_NOISE_CONF = 30.0
+
+
+@dataclass
+class OcrTask:
+    page: PageImage
+    timeout_s: float
+
+
+@dataclass
+class _Pass:
+    layout: Layout
+    rotation: int
+    skew: float
+    image: Image.Image
+
+    @property
+    def quality(self) -> float:
+        return sum(b.score for b in self.layout if any(c.isalnum() for c in b.text))
+
+
+def tesseract_config(dpi: float) -> str:
+    return f"--oem 1 --psm 3 --dpi {round(dpi)}"
+
+
+def recognize(image: Image.Image, dpi: float, timeout_s: float) -> Layout:
+    """One ``image_to_data`` call, as a layoutparser ``Layout`` of word ``TextBlock``s."""
+    from layoutparser.elements import Layout, Rectangle, TextBlock
+
+    data: dict[str, list[Any]] = pytesseract.image_to_data(
+        image, config=tesseract_config(dpi), output_type=pytesseract.Output.DICT, timeout=timeout_s
+    )
+    blocks: list[TextBlock] = []
+    for i, raw_text in enumerate(data["text"]):
+        text = str(raw_text).strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        if conf < _NOISE_CONF and not any(c.isalnum() for c in text):
+            continue
+        x, y, w, h = (int(data[k][i]) for k in ("left", "top", "width", "height"))
+        blocks.append(
+            TextBlock(Rectangle(x, y, x + w, y + h), text=text, id=len(blocks), type="word", score=conf / 100.0)
+        )
+    return Layout(blocks)
+
+
+def layout_to_words(layout: Layout, width: int, height: int) -> list[Word]:
+    words = []
+    for block in layout:
+        r = block.block
+        px = (
+            float(max(0, min(r.x_1, width))),
+            float(max(0, min(r.y_1, height))),
+            float(max(0, min(r.x_2, width))),
+            float(max(0, min(r.y_2, height))),
+        )
+        conf = min(1.0, max(0.0, float(block.score or 0.0)))
+        words.append(Word(text=block.text, box_px=px, box_1000=to_box_1000(px, width, height), ocr_confidence=conf))
+    return words
+
+
+def ocr_page(task: OcrTask) -> Page:
+    """Orient, deskew and OCR one page. Runs in a pool worker; raises only IngestErrors."""
+    page = task.page
+    deadline = time.monotonic() + task.timeout_s
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s")
+        return left
+
+    try:
+        best = _pass(page.image, 0, page.dpi, remaining)
+        mean_conf = best.quality / max(len(best.layout), 1) * 100
+        if len(best.layout) < _OSD_TRIGGER_WORDS or mean_conf < _OSD_TRIGGER_CONF:
+            rotation = detect_rotation(page.image, remaining())
+            if rotation:
+                turned = _pass(page.image, rotation, page.dpi, remaining)
+                if turned.quality > best.quality:
+                    best = turned
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrFailed("tesseract is not installed or not on PATH") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrFailed(f"tesseract failed on page {page.number}: {exc}") from exc
+    except RuntimeError as exc:  # pytesseract's timeout kills tesseract and raises a bare RuntimeError
+        if "timeout" in str(exc).lower():
+            raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s") from exc
+        raise OcrFailed(f"tesseract failed on page {page.number}: {exc}") from exc
+    w, h = best.image.size
+    return Page(
+        number=page.number,
+        width=w,
+        height=h,
+        dpi=page.dpi,
+        rotation_applied=best.rotation,
+        deskew_angle=best.skew,
+        source="ocr",
+        words=layout_to_words(best.layout, w, h),
+    )
+
+
+def _pass(image: Image.Image, rotation: int, dpi: float, remaining: Any) -> _Pass:
+    upright = rotate_clockwise(image, rotation)
+    skew = estimate_skew(upright)
+    work = deskew(upright, skew)
+    return _Pass(layout=recognize(work, dpi, remaining()), rotation=rotation, skew=skew, image=work)

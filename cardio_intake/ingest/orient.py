@@ -1,0 +1,78 @@
+"""Page orientation (tesseract OSD) and small-angle deskew (projection profile).
+
+Deskew works on a downscaled, binarized copy: for each candidate angle the ink pixels are sheared
+onto the y axis and the sharpest row histogram (text lines lined up) wins. That is a few million
+numpy operations per page, far cheaper than rotating the image per candidate.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+_DESKEW_WIDTH = 1000  # px of the working copy (about 120 dpi for a letter page)
+_MAX_INK_POINTS = 60_000
+_OSD_MIN_CONFIDENCE = 1.5
+
+
+def estimate_skew(image: Image.Image, max_angle: float = 3.0) -> float:
+    """Skew of the text lines in degrees; rotating the image by ``Image.rotate(angle)`` makes them
+    horizontal. 0.0 when the page has too little ink to tell."""
+    scale = min(1.0, _DESKEW_WIDTH / max(image.width, 1))
+    small = image if scale == 1.0 else image.resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BOX
+    )
+    arr = np.asarray(small, dtype=np.uint8)
+    ys, xs = np.nonzero(arr < 128)
+    if ys.size < 200:
+        return 0.0
+    if ys.size > _MAX_INK_POINTS:
+        pick = np.random.default_rng(0).choice(ys.size, _MAX_INK_POINTS, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    ys_f, xs_f = ys.astype(np.float64), xs.astype(np.float64)
+    height = arr.shape[0]
+
+    def score(angle: float) -> float:
+        shifted = ys_f - xs_f * np.tan(np.radians(angle))
+        hist = np.bincount(np.clip(shifted + height, 0, 3 * height).astype(np.int64), minlength=3 * height + 1)
+        return float(np.dot(hist, hist))
+
+    coarse = np.arange(-max_angle, max_angle + 1e-9, 0.25)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    best = float(max(fine, key=score))
+    # Text lines sheared by `best` are horizontal; PIL rotates counter-clockwise for positive angles.
+    return round(best, 2) if abs(best) >= 0.1 else 0.0
+
+
+def deskew(image: Image.Image, angle: float) -> Image.Image:
+    if angle == 0.0:
+        return image
+    return image.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
+
+
+_ROTATE_RE = re.compile(r"Rotate:\s*(\d+)")
+_CONF_RE = re.compile(r"Orientation confidence:\s*([\d.]+)")
+
+
+def detect_rotation(image: Image.Image, timeout_s: float) -> int:
+    """Degrees clockwise that make the page upright (0, 90, 180, 270), from tesseract's OSD.
+    0 when OSD cannot tell (blank page, too few characters, low confidence)."""
+    try:
+        out = pytesseract.image_to_osd(image, config="--psm 0 -c min_characters_to_try=20", timeout=timeout_s)
+    except pytesseract.TesseractError:
+        return 0  # "Too few characters": nothing to orient
+    rot, conf = _ROTATE_RE.search(out), _CONF_RE.search(out)
+    if not rot or not conf or float(conf.group(1)) < _OSD_MIN_CONFIDENCE:
+        return 0
+    return int(rot.group(1)) % 360
+
+
+def rotate_clockwise(image: Image.Image, degrees: int) -> Image.Image:
+    if degrees % 360 == 0:
+        return image
+    method = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+    return image.transpose(method[degrees % 360])
