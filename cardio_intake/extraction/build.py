@@ -1,0 +1,86 @@
+"""RawDocumentOutput (logits) + Calibration -> the contract's Prediction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+
+from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
+from cardio_intake.extraction.entities import Span, SpanReduce, decode_page, spans_to_fields
+from cardio_intake.extraction.review import review_referral
+from cardio_intake.extraction.split import split_referrals
+from cardio_intake.labels import INTENTS, PAGE_TYPES
+from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
+from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
+
+
+def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
+    """Calibrated spans of one page (``page_number`` 1-based)."""
+    probs = softmax(page.tag_logits, calibration.tag_temperature) if len(page.words) else np.zeros((0, 0))
+    reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
+    return decode_page(page.words, page.boxes, probs, page_number, reduce)
+
+
+def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> list[list[Span]]:
+    return [page_spans(p, i + 1, calibration) for i, p in enumerate(pages)]
+
+
+def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | None = None) -> list[list[int]]:
+    """Referral split from the pages' tag logits, for the model to pool intents per referral before
+    it fills ``RawDocumentOutput.referral_pages``."""
+    return split_referrals(document_spans(pages, calibration or Calibration()))
+
+
+def intent_predictions(logits: np.ndarray, calibration: Calibration) -> list[IntentPrediction]:
+    """Every intent above its listing threshold, highest confidence first."""
+    probs = sigmoid(np.asarray(logits).reshape(-1), calibration.intent_temperature)
+    listed = [
+        IntentPrediction(label=label, confidence=round(float(p), 6))  # type: ignore[arg-type]
+        for label, p in zip(INTENTS, probs, strict=True)
+        if p >= calibration.intent_thresholds.get(label, 0.5)
+    ]
+    return sorted(listed, key=lambda i: -i.confidence)
+
+
+def build_prediction(
+    raw: RawDocumentOutput,
+    calibration: Calibration,
+    document_name: str,
+    document_id: str,
+    today: date | None = None,
+) -> Prediction:
+    pages = []
+    for i, page in enumerate(raw.pages):
+        probs = softmax(page.page_type_logits, calibration.page_type_temperature)
+        k = int(np.argmax(probs))
+        pages.append(PagePrediction(page=i + 1, type=PAGE_TYPES[k], confidence=round(float(probs[k]), 6)))  # type: ignore[arg-type]
+    spans = document_spans(raw.pages, calibration)
+    referral_pages = raw.referral_pages or ([list(range(len(raw.pages)))] if raw.pages else [])
+    if len(raw.intent_logits) != len(referral_pages):
+        raise ValueError(
+            f"{len(raw.intent_logits)} intent logit vectors for {len(referral_pages)} referrals"
+        )
+    referrals = []
+    for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
+        ref_spans = [s for p in page_idx for s in spans[p]]
+        fx = spans_to_fields(ref_spans, calibration.field_thresholds, calibration.critical_fields, today)
+        intents = intent_predictions(logits, calibration)
+        referrals.append(
+            ReferralPrediction(
+                pages=[p + 1 for p in page_idx],
+                intents=intents,
+                entities=[s.to_prediction() for s in ref_spans],
+                fields=fx.fields,
+                review=review_referral(fx, intents, calibration),
+                field_confidence={k: round(v, 6) for k, v in fx.confidence.items()},
+            )
+        )
+    return Prediction(
+        document=document_name,
+        document_id=document_id,
+        model_version=raw.model_version,
+        pages=pages,
+        referrals=referrals,
+    )

@@ -1,0 +1,170 @@
+"""Confidence calibration and decision thresholds, fitted on the validation split.
+
+Temperature scaling (Guo et al., 2017): one scalar per head divides the logits so that softmax /
+sigmoid probabilities match observed frequencies; it never changes an argmax. The negative
+log-likelihood is convex in 1/T, hence unimodal in log T, so a golden-section search over log T is
+exact enough and needs no optimizer state.
+
+Thresholds: for each field and intent, the lowest confidence at which the validation precision is
+still at least the target (the most automation that keeps errors rare). Intents are *listed* at a
+separate, F1-optimal threshold, since listing is what intent F1 measures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from cardio_intake.labels import CRITICAL_FIELDS, FIELD_NAMES, INTENTS
+
+# --- probabilities --------------------------------------------------------------------------------
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def sigmoid(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # type: ignore[no-any-return]  # overflow-free form
+
+
+def nll(logits: np.ndarray, targets: np.ndarray, temperature: float = 1.0, multilabel: bool = False) -> float:
+    """Mean negative log-likelihood: softmax over classes (targets: class ids), or independent
+    sigmoids (targets: 0/1 matrix of the logits' shape)."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    if multilabel:
+        y = np.asarray(targets, dtype=np.float64)
+        # log(1 + exp(-|z|)) form of the binary cross-entropy, stable for large |z|
+        loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+        return float(loss.mean())
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    idx = np.asarray(targets, dtype=np.int64)
+    return float(-logp[np.arange(len(idx)), idx].mean())
+
+
+def fit_temperature(
+    logits: np.ndarray, targets: np.ndarray, multilabel: bool = False, bounds: tuple[float, float] = (0.05, 20.0)
+) -> float:
+    """The temperature that minimizes validation NLL (golden-section search on log T)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.size == 0:
+        return 1.0
+    lo, hi = math.log(bounds[0]), math.log(bounds[1])
+    inv_phi = (math.sqrt(5) - 1) / 2
+
+    def f(log_t: float) -> float:
+        return nll(logits, targets, math.exp(log_t), multilabel)
+
+    a, b = lo, hi
+    c, d = b - inv_phi * (b - a), a + inv_phi * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(60):  # interval shrinks to ~1e-12 of log-range
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - inv_phi * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + inv_phi * (b - a)
+            fd = f(d)
+    best = (a + b) / 2
+    # Never return something worse than leaving the model alone.
+    return float(math.exp(best)) if f(best) <= f(0.0) else 1.0
+
+
+#: Scores or flags as a list or a numpy vector.
+ArrayLike = Sequence[float] | Sequence[bool] | np.ndarray
+
+# --- thresholds -----------------------------------------------------------------------------------
+
+
+def threshold_for_precision(
+    scores: ArrayLike, correct: ArrayLike, target: float, min_support: int = 1
+) -> float | None:
+    """The lowest threshold t such that the items scoring >= t are correct at least ``target`` of
+    the time (and number at least ``min_support``). ``None`` when no threshold reaches the target."""
+    s = np.asarray(scores, dtype=np.float64)
+    c = np.asarray(correct, dtype=bool)
+    if s.size == 0:
+        return None
+    order = np.argsort(-s, kind="stable")
+    s, c = s[order], c[order]
+    tp = np.cumsum(c)
+    n = np.arange(1, len(s) + 1)
+    precision = tp / n
+    best: float | None = None
+    for i in range(len(s)):
+        # only cut between distinct scores: items with equal score pass or fail together
+        if i + 1 < len(s) and s[i + 1] == s[i]:
+            continue
+        if precision[i] >= target and n[i] >= min_support:
+            best = float(s[i])
+    return best
+
+
+def threshold_for_f1(scores: ArrayLike, positive: ArrayLike, default: float = 0.5) -> float:
+    """The threshold maximizing F1 of ``score >= t``; midway between the cut's neighbours so it is
+    not glued to one validation example. ``default`` when there are no positives."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(positive, dtype=bool)
+    if s.size == 0 or not y.any():
+        return default
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    tp = np.cumsum(y)
+    n = np.arange(1, len(s) + 1)
+    f1 = 2 * tp / (n + y.sum())
+    valid = np.r_[s[1:] != s[:-1], True]
+    f1 = np.where(valid, f1, -1.0)
+    i = int(np.argmax(f1))
+    nxt = s[i + 1] if i + 1 < len(s) else 0.0
+    return float((s[i] + nxt) / 2)
+
+
+# --- the artifact -------------------------------------------------------------------------------
+
+
+class Calibration(BaseModel):
+    """Temperatures and thresholds saved beside the model (``calibration.json``). The defaults are
+    the identity: raw probabilities, 0.5 to list an intent, no field threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tag_temperature: float = Field(default=1.0, gt=0)
+    page_type_temperature: float = Field(default=1.0, gt=0)
+    intent_temperature: float = Field(default=1.0, gt=0)
+    intent_thresholds: dict[str, float] = Field(
+        default_factory=lambda: dict.fromkeys(INTENTS, 0.5), description="listing threshold per intent"
+    )
+    intent_review_thresholds: dict[str, float] = Field(
+        default_factory=lambda: dict.fromkeys(INTENTS, 0.5),
+        description="a listed intent below this sends the referral to review (low_confidence:intent)",
+    )
+    field_thresholds: dict[str, float] = Field(
+        default_factory=lambda: dict.fromkeys(FIELD_NAMES, 0.0),
+        description="critical fields below: review; other fields below: dropped",
+    )
+    span_reduce: str = Field(default="mean", pattern="^(mean|min)$")
+    target_precision: float = 0.98
+    critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
+    fitted: dict[str, float] = Field(
+        default_factory=dict, description="fit diagnostics: NLL before/after per head, counts"
+    )
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.model_dump_json(indent=2), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Calibration:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))

@@ -1,0 +1,183 @@
+"""BIO word tags -> entity spans -> the contract's normalized ``Fields``.
+
+Word probabilities come in already calibrated (softmax of temperature-scaled tag logits). A span's
+confidence is the mean (or min) over its words of the probability that the word belongs to the
+span's entity type, i.e. P(B-X) + P(I-X): a B/I mix-up inside a span is not a reason for doubt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from cardio_intake.document import Box1000
+from cardio_intake.extraction.normalize import normalize_field
+from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
+from cardio_intake.schemas import EntityPrediction, Fields
+
+SpanReduce = Literal["mean", "min"]
+
+_TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
+_TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
+
+
+class Span(BaseModel):
+    """One decoded entity on one page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    text: str
+    page: int = Field(ge=1, description="1-based page number")
+    bbox: Box1000
+    confidence: float = Field(ge=0.0, le=1.0)
+    word_indices: list[int] = Field(description="indices of the span's words on its page")
+
+    def to_prediction(self) -> EntityPrediction:
+        return EntityPrediction(
+            type=self.type,  # type: ignore[arg-type]
+            text=self.text,
+            page=self.page,
+            bbox=self.bbox,
+            confidence=round(self.confidence, 6),
+        )
+
+
+def union_box(boxes: Sequence[Sequence[int]]) -> Box1000:
+    arr = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    x0, y0 = int(arr[:, 0].min()), int(arr[:, 1].min())
+    x1, y1 = int(arr[:, 2].max()), int(arr[:, 3].max())
+    return (max(0, x0), max(0, y0), min(1000, max(x0, x1)), min(1000, max(y0, y1)))
+
+
+def tag_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(type, start, end-exclusive) of each entity in a BIO tag sequence. Lenient like seqeval's
+    default: an I-X that does not continue an X span opens a new one."""
+    spans: list[tuple[str, int, int]] = []
+    cur_type, start = "", 0
+    for i, tag in enumerate(tags):
+        prefix, etype = (tag[0], tag[2:]) if tag != "O" else ("O", "")
+        if cur_type and (prefix != "I" or etype != cur_type):
+            spans.append((cur_type, start, i))
+            cur_type = ""
+        if prefix in ("B", "I") and not cur_type:
+            cur_type, start = etype, i
+    if cur_type:
+        spans.append((cur_type, start, len(tags)))
+    return spans
+
+
+def decode_page(
+    words: Sequence[str],
+    boxes: Sequence[Sequence[int]],
+    probs: np.ndarray,
+    page: int,
+    reduce: SpanReduce = "mean",
+) -> list[Span]:
+    """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``."""
+    if len(words) == 0:
+        return []
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.shape != (len(words), len(BIO_LABELS)):
+        raise ValueError(f"tag probabilities have shape {probs.shape}, expected ({len(words)}, {len(BIO_LABELS)})")
+    tags = [BIO_LABELS[i] for i in probs.argmax(axis=1)]
+    out = []
+    for etype, s, e in tag_spans(tags):
+        word_p = probs[s:e][:, _TYPE_COLUMNS[etype]].sum(axis=1)
+        conf = float(word_p.min() if reduce == "min" else word_p.mean())
+        out.append(
+            Span(
+                type=etype,
+                text=" ".join(words[s:e]),
+                page=page,
+                bbox=union_box(boxes[s:e]),
+                confidence=min(1.0, max(0.0, conf)),
+                word_indices=list(range(s, e)),
+            )
+        )
+    return out
+
+
+@dataclass
+class FieldExtraction:
+    """Fields of one referral, with what post-processing found out about them along the way."""
+
+    fields: Fields
+    confidence: dict[str, float] = field(default_factory=dict)  # per found field; lists: min over items
+    item_confidence: dict[str, list[float]] = field(default_factory=dict)  # list fields, per kept value
+    invalid: dict[str, str] = field(default_factory=dict)  # field -> normalizer's reason (no valid value)
+    low_confidence: list[str] = field(default_factory=list)  # critical fields kept although below threshold
+    dropped: list[str] = field(default_factory=list)  # non-critical values removed for low confidence
+
+
+def _same_text_key(field_name: str, value: object) -> object:
+    # Free-text fields repeat with different case ("ATRIAL FIBRILLATION" on the order, lower case in
+    # the note): dedupe them case-insensitively, keeping the first spelling.
+    return value.casefold() if isinstance(value, str) and field_name in ("diagnoses", "procedures") else value
+
+
+def spans_to_fields(
+    spans: Sequence[Span],
+    thresholds: Mapping[str, float] | None = None,
+    critical: Sequence[str] = (),
+    today: date | None = None,
+) -> FieldExtraction:
+    """Normalize spans into ``Fields``.
+
+    Single-valued fields: candidates are grouped by normalized value; the group with the most
+    confident span wins (ties: the value seen more often). List fields: every valid value, deduped
+    in reading order. A value below its field's threshold is dropped, except for ``critical`` fields
+    where it is kept (a person reviews it) and listed in ``low_confidence``."""
+    thresholds = thresholds or {}
+    by_field: dict[str, list[Span]] = {}
+    for span in spans:
+        by_field.setdefault(ENTITY_TO_FIELD[span.type], []).append(span)
+    values: dict[str, object] = {}
+    result = FieldExtraction(fields=Fields())
+    for name in FIELD_NAMES:
+        cands = by_field.get(name, [])
+        if not cands:
+            continue
+        threshold = thresholds.get(name, 0.0)
+        normalized = [(s, normalize_field(name, s.text, today)) for s in cands]
+        valid = [(s, n.value) for s, n in normalized if n.value is not None]
+        if not valid:
+            result.invalid[name] = next(n.reason for _, n in normalized if n.reason) or "invalid"
+            continue
+        if name in LIST_FIELDS:
+            items: dict[object, tuple[object, float]] = {}
+            for s, v in valid:
+                key = _same_text_key(name, v)
+                prev = items.get(key)
+                items[key] = (prev[0] if prev else v, max(s.confidence, prev[1] if prev else 0.0))
+            kept = [(v, c) for v, c in items.values() if c >= threshold]
+            if len(kept) < len(items):
+                result.dropped.append(name)
+            # Invalid list items (an ICD-10 code not in the code set) are flagged even when others are valid.
+            bad = [n.reason for _, n in normalized if n.value is None and n.reason]
+            if bad:
+                result.invalid[name] = bad[0]
+            if kept:
+                values[name] = [v for v, _ in kept]
+                result.confidence[name] = min(c for _, c in kept)
+                result.item_confidence[name] = [c for _, c in kept]
+            continue
+        groups: dict[object, list[float]] = {}
+        for s, v in valid:
+            groups.setdefault(v, []).append(s.confidence)
+        value, confs = max(groups.items(), key=lambda kv: (max(kv[1]), len(kv[1])))
+        conf = max(confs)
+        if conf < threshold and name not in critical:
+            result.dropped.append(name)
+            continue
+        if conf < threshold:
+            result.low_confidence.append(name)
+        values[name] = value
+        result.confidence[name] = conf
+    result.fields = Fields.model_validate(values)
+    return result

@@ -1,0 +1,142 @@
+"""Fit a :class:`Calibration` on the validation split: the model's raw outputs for each validation
+row, and the rows themselves (``corpus/features.py`` columns) as gold."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from cardio_intake.extraction.build import document_spans
+from cardio_intake.extraction.calibration import (
+    Calibration,
+    fit_temperature,
+    nll,
+    sigmoid,
+    threshold_for_f1,
+    threshold_for_precision,
+)
+from cardio_intake.extraction.entities import spans_to_fields
+from cardio_intake.extraction.scoring import field_matches, gold_from_row, match_referrals
+from cardio_intake.labels import BIO_LABELS, FIELD_NAMES, INTENTS, LIST_FIELDS, PAGE_TYPES
+from cardio_intake.model.outputs import RawDocumentOutput
+
+#: A threshold no calibrated confidence reaches: the field or intent always goes to a person.
+ALWAYS_REVIEW = 1.01
+
+
+def _ids(values: Sequence[Any], names: Sequence[str]) -> list[int]:
+    return [v if isinstance(v, int) else names.index(v) for v in values]
+
+
+def fit_calibration(
+    raws: Sequence[RawDocumentOutput],
+    rows: Sequence[Mapping[str, Any]],
+    target_precision: float = 0.98,
+    noncritical_precision: float = 0.9,
+    min_support: int = 8,
+    today: date | None = None,
+) -> Calibration:
+    """Temperatures per head (validation NLL), then per-intent listing thresholds (max F1), per-intent
+    review thresholds and per-field thresholds (lowest confidence with precision >= target; critical
+    fields use ``target_precision``, the others ``noncritical_precision``). Thresholds with fewer
+    than ``min_support`` validation examples fall back to the value pooled over all intents, or
+    leave the field unthresholded."""
+    if len(raws) != len(rows):
+        raise ValueError(f"{len(raws)} model outputs for {len(rows)} validation rows")
+    tag_l, tag_y, pt_l, pt_y, it_l, it_y = [], [], [], [], [], []
+    golds = [gold_from_row(r) for r in rows]
+    for raw, row, gold in zip(raws, rows, golds, strict=True):
+        for p, page in enumerate(raw.pages):
+            if p < len(row["ner_tags"]) and len(page.words) == len(row["ner_tags"][p]) and len(page.words):
+                tag_l.append(np.asarray(page.tag_logits))
+                tag_y.extend(_ids(row["ner_tags"][p], BIO_LABELS))
+            if p < len(row["page_types"]):
+                pt_l.append(np.asarray(page.page_type_logits).reshape(1, -1))
+                pt_y.extend(_ids([row["page_types"][p]], PAGE_TYPES))
+        match = match_referrals(raw.referral_pages, [g.pages for g in gold.referrals])
+        for gi, g in enumerate(gold.referrals):
+            if gi in match:
+                it_l.append(np.asarray(raw.intent_logits[match[gi]]).reshape(1, -1))
+                it_y.append([float(i in g.intents) for i in INTENTS])
+    fitted: dict[str, float] = {}
+    temps: dict[str, float] = {}
+    for name, logits_list, y, multilabel in (
+        ("tag", tag_l, np.asarray(tag_y), False),
+        ("page_type", pt_l, np.asarray(pt_y), False),
+        ("intent", it_l, np.asarray(it_y), True),
+    ):
+        if not logits_list:
+            temps[name] = 1.0
+            continue
+        logits = np.concatenate(logits_list)
+        t = fit_temperature(logits, y, multilabel=multilabel)
+        temps[name] = t
+        fitted[f"{name}_nll_before"] = nll(logits, y, 1.0, multilabel)
+        fitted[f"{name}_nll_after"] = nll(logits, y, t, multilabel)
+        fitted[f"{name}_n"] = float(len(logits))
+    cal = Calibration(
+        tag_temperature=temps["tag"],
+        page_type_temperature=temps["page_type"],
+        intent_temperature=temps["intent"],
+        target_precision=target_precision,
+        fitted=fitted,
+    )
+
+    # Intents: listing threshold per label (max F1), then review thresholds on what gets listed.
+    probs = sigmoid(np.concatenate(it_l), cal.intent_temperature) if it_l else np.zeros((0, len(INTENTS)))
+    y_int = np.asarray(it_y, dtype=bool).reshape(-1, len(INTENTS))
+    listing = {}
+    for k, label in enumerate(INTENTS):
+        support = int(y_int[:, k].sum())
+        t = threshold_for_f1(probs[:, k], y_int[:, k]) if support >= min_support else 0.5
+        listing[label] = float(np.clip(t, 0.05, 0.95))
+    listed = probs >= np.array([listing[i] for i in INTENTS])
+    pooled = threshold_for_precision(probs[listed], y_int[listed], target_precision)
+    pooled_t = ALWAYS_REVIEW if pooled is None else pooled
+    review = {}
+    for k, label in enumerate(INTENTS):
+        mask = listed[:, k]
+        t_k = threshold_for_precision(probs[mask, k], y_int[mask, k], target_precision, 1) if mask.sum() >= min_support else None
+        review[label] = float(t_k if t_k is not None else pooled_t)
+    cal.intent_thresholds, cal.intent_review_thresholds = listing, review
+
+    # Fields: confidence vs exact match of each found value, with the calibrated tag temperature.
+    scores: dict[str, list[float]] = {f: [] for f in FIELD_NAMES}
+    correct: dict[str, list[bool]] = {f: [] for f in FIELD_NAMES}
+    for raw, gold in zip(raws, golds, strict=True):
+        spans = document_spans(raw.pages, cal)
+        match = match_referrals(raw.referral_pages, [g.pages for g in gold.referrals])
+        for gi, g in enumerate(gold.referrals):
+            if gi not in match:
+                continue
+            ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
+            fx = spans_to_fields(ref_spans, None, (), today)
+            pred, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
+            for f, conf in fx.confidence.items():
+                if f in LIST_FIELDS:
+                    gold_items = set(gf[f])
+                    # per item, as spans_to_fields thresholds list items one by one
+                    for item, item_conf in zip(pred[f], fx.item_confidence[f], strict=True):
+                        scores[f].append(item_conf)
+                        correct[f].append(item in gold_items)
+                else:
+                    scores[f].append(conf)
+                    correct[f].append(field_matches(f, pred[f], gf[f]))
+    thresholds = {}
+    for f in FIELD_NAMES:
+        critical = f in cal.critical_fields
+        target = target_precision if critical else noncritical_precision
+        if len(scores[f]) < min_support:
+            thresholds[f] = 0.0
+            continue
+        t_f = threshold_for_precision(scores[f], correct[f], target)
+        # A critical field that never reaches the target is always reviewed; a non-critical one is
+        # kept as read (dropping every value would only lose information).
+        thresholds[f] = float(t_f if t_f is not None else (ALWAYS_REVIEW if critical else 0.0))
+        fitted[f"field_precision/{f}"] = float(np.mean(correct[f]))
+    cal.field_thresholds = thresholds
+    cal.fitted = fitted
+    return cal

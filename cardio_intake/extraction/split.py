@@ -1,0 +1,81 @@
+"""Multi-patient packets: one referral per patient.
+
+Pages are read in order. A page whose patient block (name and/or DOB) names a different patient
+than the current referral's starts a new referral; a page without a patient block (a fax cover, an
+ECG strip) stays with the referral before it, so leading fax covers go with the first referral.
+Names are compared on their tokens with a little fuzz (OCR drops and swaps letters; "Gonzalez, Maria
+L" and "Maria L. Gonzalez" are the same person); the DOB decides only when a page has no name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from difflib import SequenceMatcher
+
+from cardio_intake.extraction.entities import Span
+from cardio_intake.extraction.normalize import normalize_date, normalize_name
+
+
+@dataclass(frozen=True)
+class PatientKey:
+    name_tokens: frozenset[str]
+    dob: date | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.name_tokens and self.dob is None
+
+
+def _name_tokens(text: str) -> frozenset[str]:
+    norm = normalize_name(text).value or ""
+    # initials and punctuation carry no identity (and OCR mangles them most)
+    return frozenset(t for t in re.split(r"[^a-z]+", norm.lower()) if len(t) >= 2)
+
+
+def _best(spans: Sequence[Span], etype: str, min_confidence: float) -> Span | None:
+    cands = [s for s in spans if s.type == etype and s.confidence >= min_confidence]
+    return max(cands, key=lambda s: s.confidence) if cands else None
+
+
+def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date | None = None) -> PatientKey:
+    name = _best(spans, "PATIENT_NAME", min_confidence)
+    dob_span = _best(spans, "PATIENT_DOB", min_confidence)
+    dob = normalize_date(dob_span.text, "dob", today).value if dob_span else None
+    return PatientKey(_name_tokens(name.text) if name else frozenset(), dob)
+
+
+def _tokens_similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    hits = sum(any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in large) for t in small)
+    return hits >= max(1, (len(small) + 1) // 2)
+
+
+def same_patient(a: PatientKey, b: PatientKey) -> bool:
+    if a.name_tokens and b.name_tokens:
+        return _tokens_similar(a.name_tokens, b.name_tokens)
+    if a.dob is not None and b.dob is not None:
+        return a.dob == b.dob
+    return True  # nothing to tell them apart
+
+
+def split_referrals(
+    pages_entities: Sequence[Sequence[Span]], min_confidence: float = 0.5, today: date | None = None
+) -> list[list[int]]:
+    """0-based page indices per referral, in page order; every page belongs to exactly one."""
+    if not pages_entities:
+        return []
+    referrals: list[list[int]] = [[]]
+    current = PatientKey(frozenset(), None)
+    for idx, spans in enumerate(pages_entities):
+        key = page_patient(spans, min_confidence, today)
+        if not key.empty and not current.empty and not same_patient(current, key):
+            referrals.append([])
+            current = key
+        elif not key.empty:
+            # fill in what the current patient was missing (a DOB first seen on page 2)
+            current = PatientKey(current.name_tokens or key.name_tokens, current.dob or key.dob)
+        referrals[-1].append(idx)
+    return referrals

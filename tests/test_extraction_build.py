@@ -1,0 +1,272 @@
+"""Spans, fields, review reasons, the multi-patient split and the full Prediction."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from cardio_intake.extraction.build import build_prediction, split_document
+from cardio_intake.extraction.calibration import Calibration
+from cardio_intake.extraction.entities import Span, decode_page, spans_to_fields, tag_spans
+from cardio_intake.extraction.review import review_reasons
+from cardio_intake.extraction.scoring import score_predictions
+from cardio_intake.extraction.split import split_referrals
+from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
+from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
+from cardio_intake.schemas import Fields, IntentPrediction, Prediction
+
+TODAY = date(2026, 11, 10)
+
+
+def make_page(items: list[tuple[str, str]], page_type: str = "referral_order", sure: float = 8.0) -> RawPageOutput:
+    """A page whose tag logits put ``sure`` on each word's tag; words laid out left to right."""
+    words = [w for w, _ in items]
+    boxes = [(50 + 60 * (i % 14), 40 + 30 * (i // 14), 100 + 60 * (i % 14), 60 + 30 * (i // 14)) for i in range(len(items))]
+    logits = np.zeros((len(items), len(BIO_LABELS)))
+    for i, (_, tag) in enumerate(items):
+        logits[i, BIO_LABELS.index(tag)] = sure
+    pt = np.zeros(len(PAGE_TYPES))
+    pt[PAGE_TYPES.index(page_type)] = 5.0
+    return RawPageOutput(words=words, boxes=boxes, tag_logits=logits, page_type_logits=pt)
+
+
+def patient_block(name: str, dob: str) -> list[tuple[str, str]]:
+    parts = name.split()
+    items = [("Patient:", "O")] + [(p, ("B-" if i == 0 else "I-") + "PATIENT_NAME") for i, p in enumerate(parts)]
+    return [*items, ("DOB:", "O"), (dob, "B-PATIENT_DOB")]
+
+
+def referral_page(name: str = "Maria L. Gonzalez", dob: str = "03/14/1952", npi: str = "1245319599") -> RawPageOutput:
+    return make_page(
+        [
+            *patient_block(name, dob),
+            ("Insurance:", "O"), ("Aetna", "B-PAYER"), ("Medicare", "I-PAYER"), ("Advantage", "I-PAYER"),
+            ("Member", "O"), ("ID:", "O"), ("W238849102", "B-MEMBER_ID"),
+            ("Dx:", "O"), ("I48.91", "B-ICD10"), ("I4891", "B-ICD10"),
+            ("CPT", "O"), ("93306", "B-CPT"),
+            ("Dr.", "B-REFERRING_PROVIDER"), ("Alan", "I-REFERRING_PROVIDER"), ("Whitfield,", "I-REFERRING_PROVIDER"),
+            ("MD", "I-REFERRING_PROVIDER"), ("NPI", "O"), (npi, "B-REFERRING_NPI"),
+            ("Fax", "O"), ("(614)", "B-PROVIDER_FAX"), ("555-0199", "I-PROVIDER_FAX"),
+            ("URGENT", "B-URGENCY"), ("-", "I-URGENCY"), ("within", "I-URGENCY"), ("72", "I-URGENCY"), ("hours", "I-URGENCY"),
+        ]
+    )
+
+
+def intent_logits(*labels: str, sure: float = 6.0) -> np.ndarray:
+    return np.array([sure if i in labels else -sure for i in INTENTS])
+
+
+def test_tag_spans_lenient_bio() -> None:
+    tags = ["O", "B-PAYER", "I-PAYER", "I-MRN", "O", "I-CPT", "B-CPT", "B-CPT"]
+    assert tag_spans(tags) == [("PAYER", 1, 3), ("MRN", 3, 4), ("CPT", 5, 6), ("CPT", 6, 7), ("CPT", 7, 8)]
+
+
+def test_decode_page_bbox_union_and_confidence() -> None:
+    probs = np.full((3, len(BIO_LABELS)), 0.0)
+    probs[0, BIO_LABELS.index("O")] = 1.0
+    probs[1, BIO_LABELS.index("B-PAYER")] = 0.9
+    probs[1, BIO_LABELS.index("I-PAYER")] = 0.05  # B/I mix-up is not doubt about the type
+    probs[1, 0] = 0.05
+    probs[2, BIO_LABELS.index("I-PAYER")] = 0.6
+    probs[2, 0] = 0.4
+    boxes = [(0, 0, 10, 10), (100, 200, 150, 220), (160, 195, 300, 230)]
+    (span,) = decode_page(["Ins:", "Aetna", "PPO"], boxes, probs, page=2)
+    assert (span.type, span.text, span.page, span.bbox) == ("PAYER", "Aetna PPO", 2, (100, 195, 300, 230))
+    assert span.confidence == pytest.approx((0.95 + 0.6) / 2)
+    (span_min,) = decode_page(["Ins:", "Aetna", "PPO"], boxes, probs, page=2, reduce="min")
+    assert span_min.confidence == pytest.approx(0.6)
+
+
+def _span(etype: str, text: str, conf: float, page: int = 1) -> Span:
+    return Span(type=etype, text=text, page=page, bbox=(0, 0, 1, 1), confidence=conf, word_indices=[0])
+
+
+def test_spans_to_fields_picks_confident_valid_values() -> None:
+    spans = [
+        _span("PATIENT_DOB", "3/14/52", 0.7),
+        _span("PATIENT_DOB", "03/14/1952", 0.6),  # same value as above: one group
+        _span("PATIENT_DOB", "04/01/1960", 0.65),
+        _span("REFERRING_NPI", "1245319598", 0.99),  # bad check digit
+        _span("ICD10", "I4891", 0.9), _span("ICD10", "I48.91", 0.8), _span("ICD10", "I10", 0.85),
+        _span("ICD10", "Z99.99", 0.9),
+        _span("DIAGNOSIS", "Atrial fibrillation", 0.9), _span("DIAGNOSIS", "atrial fibrillation", 0.9),
+        _span("PAYER", "Aetna", 0.3),
+        _span("GROUP_NUMBER", "0881234-010", 0.3),
+    ]
+    fx = spans_to_fields(spans, {"payer": 0.5, "group_number": 0.5}, critical=("payer",), today=TODAY)
+    assert fx.fields.patient_dob == date(1952, 3, 14)
+    assert fx.fields.referring_npi is None and fx.invalid["referring_npi"] == "bad_check_digit"
+    assert fx.fields.icd10 == ["I48.91", "I10"]  # deduped in reading order, invalid code left out
+    assert fx.invalid["icd10"] == "not_in_code_set"
+    assert fx.fields.diagnoses == ["Atrial fibrillation"]
+    assert fx.fields.payer == "Aetna" and fx.low_confidence == ["payer"]  # critical: kept, flagged
+    assert fx.fields.group_number is None and "group_number" in fx.dropped  # not critical: dropped
+
+
+def test_review_reasons_as_contract_says() -> None:
+    cal = Calibration(field_thresholds={"member_id": 0.9}, intent_review_thresholds=dict.fromkeys(INTENTS, 0.8))
+    spans = [
+        _span("PATIENT_NAME", "Maria Gonzalez", 0.99),
+        _span("PATIENT_DOB", "02/30/1952", 0.99),  # not a date
+        _span("MEMBER_ID", "W238849102", 0.7),  # below its threshold
+        _span("REFERRING_NPI", "1245319598", 0.99),
+        _span("CPT", "78452", 0.99),  # nuclear stress ordered, not among the intents
+    ]
+    fx = spans_to_fields(spans, cal.field_thresholds, cal.critical_fields, TODAY)
+    intents = [IntentPrediction(label="echo_tte", confidence=0.75)]
+    assert review_reasons(fx, intents, cal) == [
+        "invalid:patient_dob",
+        "missing:payer",
+        "low_confidence:member_id",
+        "low_confidence:intent",
+        "invalid:referring_npi",
+        "inconsistent:cpt",
+    ]
+    assert review_reasons(fx, [], cal)[3] == "missing:intent"
+
+
+def test_split_multi_patient_packet() -> None:
+    def page_of(name: str | None, dob: str | None) -> list[Span]:
+        out = []
+        if name:
+            out.append(_span("PATIENT_NAME", name, 0.95))
+        if dob:
+            out.append(_span("PATIENT_DOB", dob, 0.95))
+        return out
+
+    pages = [
+        [],  # fax cover: stays with the first referral
+        page_of("Maria L. Gonzalez", "03/14/1952"),
+        page_of("Gonzalez, Maria L", None),  # same person, name order swapped
+        page_of("Maria Gonzales", "03/14/1952"),  # OCR typo in the name
+        [],  # ECG strip: stays with Maria
+        page_of("Robert Chen", "07/04/1948"),
+        page_of(None, "07/04/1948"),
+        page_of(None, "1/2/1970"),  # a DOB alone that differs: a third patient
+    ]
+    assert split_referrals(pages) == [[0, 1, 2, 3, 4], [5, 6], [7]]
+    assert split_referrals([]) == []
+    # low-confidence names do not split
+    assert split_referrals([page_of("Maria Gonzalez", None), [_span("PATIENT_NAME", "Bob Chen", 0.3)]]) == [[0, 1]]
+
+
+def test_split_document_from_logits() -> None:
+    pages = [make_page([("FAX", "O")], "fax_cover"), referral_page(), referral_page("Robert Chen", "07/04/1948")]
+    assert split_document(pages) == [[0, 1], [2]]
+
+
+def test_build_prediction_validates_against_contract() -> None:
+    pages = [make_page([("FAX", "O"), ("COVER", "O")], "fax_cover"), referral_page(),
+             referral_page("Robert Chen", "07/04/1948", npi="1245319598")]
+    raw = RawDocumentOutput(
+        pages=pages,
+        referral_pages=split_document(pages),
+        intent_logits=[intent_logits("echo_tte", "consult"), intent_logits("echo_tte")],
+        model_version="cardio-intake-layoutlm:7",
+    )
+    pred = build_prediction(raw, Calibration(), "packet-0001.tif", "sha256:abc", today=TODAY)
+    # round trip through JSON and the contract schema
+    again = Prediction.model_validate(json.loads(pred.model_dump_json()))
+    assert again == pred
+    assert [p.type for p in pred.pages] == ["fax_cover", "referral_order", "referral_order"]
+    first, second = pred.referrals
+    assert first.pages == [1, 2] and second.pages == [3]
+    assert {i.label for i in first.intents} == {"echo_tte", "consult"}
+    assert first.intents[0].confidence >= first.intents[1].confidence
+    f = first.fields
+    assert (f.patient_name, f.patient_dob, f.payer, f.member_id) == (
+        "Maria L. Gonzalez", date(1952, 3, 14), "Aetna Medicare Advantage", "W238849102")
+    assert (f.referring_provider, f.referring_npi, f.provider_fax, f.urgency) == (
+        "Alan Whitfield", "1245319599", "+16145550199", "urgent")
+    assert f.icd10 == ["I48.91"] and f.cpt == ["93306"]
+    assert first.review.needed is False and first.review.reasons == []
+    assert second.review.reasons == ["invalid:referring_npi"] and second.review.needed
+    assert all(0 <= e.confidence <= 1 for e in first.entities)
+    assert all(e.page == 2 for e in first.entities)
+
+
+def test_build_prediction_low_confidence_goes_to_review() -> None:
+    page = referral_page()
+    page.tag_logits = page.tag_logits / 8.0 * 1.2  # barely sure of any tag
+    raw = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("echo_tte", sure=0.3)])
+    cal = Calibration(
+        field_thresholds={"patient_name": 0.9, "patient_dob": 0.9, "payer": 0.9, "member_id": 0.9},
+        intent_review_thresholds=dict.fromkeys(INTENTS, 0.9),
+    )
+    pred = build_prediction(raw, cal, "x.pdf", "sha256:1", today=TODAY)
+    ref = pred.referrals[0]
+    # sigmoid(0.3) = 0.57: listed (threshold 0.5) but below its review threshold
+    assert [i.label for i in ref.intents] == ["echo_tte"]
+    assert ref.review.reasons == [
+        "low_confidence:patient_name", "low_confidence:patient_dob", "low_confidence:payer",
+        "low_confidence:member_id", "low_confidence:intent",
+    ]
+    assert ref.fields.member_id == "W238849102"  # critical values stay for the reviewer
+    strict = cal.model_copy(update={"intent_thresholds": dict.fromkeys(INTENTS, 0.6)})
+    assert "missing:intent" in build_prediction(raw, strict, "x.pdf", "sha256:1", today=TODAY).referrals[0].review.reasons
+
+
+def test_score_predictions_perfect_and_broken() -> None:
+    pages = [make_page([("FAX", "O")], "fax_cover"), referral_page()]
+    raw = RawDocumentOutput(pages=pages, referral_pages=[[0, 1]], intent_logits=[intent_logits("echo_tte")])
+    pred = build_prediction(raw, Calibration(), "a", "sha256:a", today=TODAY)
+    fields = pred.referrals[0].fields
+    row = {
+        "words": [p.words for p in pages],
+        "bboxes": [[list(b) for b in p.boxes] for p in pages],
+        "ner_tags": [[BIO_LABELS.index(BIO_LABELS[i]) for i in p.tag_logits.argmax(1)] for p in pages],
+        "page_types": [PAGE_TYPES.index("fax_cover"), PAGE_TYPES.index("referral_order")],
+        "page_referral": [0, 0],
+        "referral_intents": [[INTENTS.index("echo_tte")]],
+        "referral_fields": [fields.model_dump_json()],
+    }
+    perfect = score_predictions([pred], [row])
+    assert perfect["intent_micro_f1"] == 1.0 and perfect["entity_f1"] == 1.0
+    assert perfect["straight_through"] == 1.0 and perfect["field_em/mean"] == 1.0
+    wrong = dict(row, referral_intents=[[INTENTS.index("consult")]],
+                 referral_fields=[Fields(patient_name="Someone Else").model_dump_json()])
+    broken = score_predictions([pred], [wrong])
+    assert broken["intent_micro_f1"] == 0.0 and broken["straight_through"] == 0.0
+    assert broken["field_em/patient_name"] == 0.0 and broken["entity_f1"] == 1.0
+
+
+def test_fit_calibration_on_synthetic_validation() -> None:
+    from cardio_intake.extraction.fit import fit_calibration
+
+    raws, rows = [], []
+    for k in range(24):
+        page = referral_page()
+        gold_tags = [BIO_LABELS[i] for i in page.tag_logits.argmax(1)]
+        fields = build_prediction(
+            RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("echo_tte")]),
+            Calibration(), "v", "sha256:v", today=TODAY,
+        ).referrals[0].fields
+        mid = page.words.index("W238849102")
+        if k % 3 == 0:
+            # an unsure member ID read that is wrong: gold says otherwise
+            page.tag_logits[mid] = 0.0
+            page.tag_logits[mid, BIO_LABELS.index("B-MEMBER_ID")] = 1.0
+            fields = fields.model_copy(update={"member_id": "W999999999"})
+            gold_tags[mid] = "O"  # the tagger was wrong there too, so sharpening has a cost
+        raws.append(RawDocumentOutput(pages=[page], referral_pages=[[0]],
+                                      intent_logits=[intent_logits("echo_tte", sure=12.0)]))
+        rows.append({
+            "words": [page.words], "bboxes": [[list(b) for b in page.boxes]],
+            "ner_tags": [[BIO_LABELS.index(t) for t in gold_tags]],
+            "page_types": [PAGE_TYPES.index("referral_order")], "page_referral": [0],
+            "referral_intents": [[INTENTS.index("echo_tte")]], "referral_fields": [fields.model_dump_json()],
+        })
+    cal = fit_calibration(raws, rows, target_precision=0.98, today=TODAY)
+    assert cal.fitted["tag_nll_after"] <= cal.fitted["tag_nll_before"]
+    assert cal.fitted["intent_nll_after"] <= cal.fitted["intent_nll_before"]
+    assert 0.05 < cal.tag_temperature < 20
+    # the member-ID threshold sits above the wrong, unsure reads and at or below the right ones
+    unsure_conf = build_prediction(raws[0], cal, "v", "sha256:v", today=TODAY).referrals[0].field_confidence
+    assert cal.field_thresholds["member_id"] > unsure_conf["member_id"]
+    good = build_prediction(raws[1], cal, "v", "sha256:v", today=TODAY).referrals[0]
+    assert good.review.needed is False
+    bad = build_prediction(raws[0], cal, "v", "sha256:v", today=TODAY).referrals[0]
+    assert bad.review.reasons == ["low_confidence:member_id"]

@@ -1,0 +1,164 @@
+"""Field normalizers: table-driven edge cases from real fax variation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cardio_intake.extraction.normalize import (
+    cpt_intent_conflicts,
+    normalize_cpt,
+    normalize_date,
+    normalize_field,
+    normalize_icd10,
+    normalize_name,
+    normalize_npi,
+    normalize_phone,
+    normalize_urgency,
+    npi_check_digit_ok,
+)
+
+TODAY = date(2026, 11, 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["03/14/1952", "3-14-52", "March 14, 1952", "14 Mar 1952", "1952-03-14", "Mar. 14th, 1952",
+     "DOB: 03/14/1952", "O3/l4/1952", "19520314", "3.14.52", "14/03/1952", "14-MAR-1952", "03 / 14 / 1952"],
+)
+def test_dob_formats(text: str) -> None:
+    assert normalize_date(text, "dob", TODAY).value == date(1952, 3, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("3-14-27", "dob", date(1927, 3, 14)),  # 2027 would be in the future for a birth date
+        ("3-14-24", "dob", date(2024, 3, 14)),  # an infant: latest century not in the future
+        ("3-14-27", "referral", date(2027, 3, 14)),  # referral dates: century nearest today
+        ("11/02/26", "referral", date(2026, 11, 2)),
+        ("12-01-99", "referral", None),  # 1999 / 2099 both out of range for a referral
+        ("02/30/1952", "dob", None),  # no such day
+        ("01/01/1890", "dob", None),  # older than 120 years
+        ("05/05/2030", "dob", None),  # born in the future
+        ("Smarch 14, 1952", "dob", None),
+        ("", "dob", None),
+    ],
+)
+def test_date_two_digit_years_and_range(text: str, kind: str, expected: date | None) -> None:
+    result = normalize_date(text, kind, TODAY)  # type: ignore[arg-type]
+    assert result.value == expected
+    assert (result.reason is None) == (expected is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(614) 555-0134", "+16145550134"),
+        ("614.555.0134", "+16145550134"),
+        ("+1 614 555 0134", "+16145550134"),
+        ("1-614-555-0134 ext. 22", "+16145550134"),
+        ("Fax: 614-555-0199", "+16145550199"),
+        ("6l4-555-Ol34", "+16145550134"),
+        ("555-0134", None),  # seven digits: no area code
+        ("(014) 555-0134", None),  # area codes never start with 0 or 1
+        ("614-155-0134", None),  # nor do exchanges
+    ],
+)
+def test_phone_e164(text: str, expected: str | None) -> None:
+    assert normalize_phone(text).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I48.91", "I48.91"),
+        ("I4891", "I48.91"),  # dot re-inserted
+        ("i25.10", "I25.10"),
+        ("148.91", "I48.91"),  # OCR read the letter I as a one
+        ("I10", "I10"),
+        ("R00.2", "R00.2"),
+        ("ICD-10: I50.22", "I50.22"),
+        ("Z99.99", None),  # right shape, not in the CMS code set
+        ("I48.9999", None),
+        ("I30-I5A", None),  # a block, not a code
+        ("hello", None),
+    ],
+)
+def test_icd10_against_code_set(text: str, expected: str | None) -> None:
+    result = normalize_icd10(text)
+    assert result.value == expected
+    if expected is None:
+        assert result.reason in ("not_in_code_set", "bad_format")
+
+
+def test_npi_luhn_with_80840_prefix() -> None:
+    assert npi_check_digit_ok("1245319599")  # the CMS example NPI
+    assert not npi_check_digit_ok("1245319598")
+    # every check digit but one fails: the test is a real check, not a format test
+    assert sum(npi_check_digit_ok(f"124531959{d}") for d in range(10)) == 1
+    assert normalize_npi("NPI: 1245319599").value == "1245319599"
+    assert normalize_npi("1245319598").reason == "bad_check_digit"
+    assert normalize_npi("124531959").reason == "wrong_length"
+    assert normalize_npi("3245319594").reason == "bad_prefix"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("93306", "93306"), ("93306-26", "93306"), ("CPT 93306", "93306"), ("0075T", "0075T"),
+     ("93O06", "93006"), ("9330", None), ("933061", None), ("ABCDE", None)],
+)
+def test_cpt_format(text: str, expected: str | None) -> None:
+    assert normalize_cpt(text).value == expected
+
+
+def test_cpt_intent_consistency() -> None:
+    assert cpt_intent_conflicts(["93306", "99204"], ["echo_tte", "consult"]) == []
+    assert cpt_intent_conflicts(["93306", "78452"], ["echo_tte"]) == ["78452"]
+    assert cpt_intent_conflicts(["12345"], []) == []  # outside every contract range: not judged
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dr. Alan Whitfield, MD", "Alan Whitfield"),
+        ("Gonzalez, Maria L", "Gonzalez, Maria L"),
+        ("Maria L. Gonzalez", "Maria L. Gonzalez"),
+        ("Whitfield, Alan MD", "Whitfield, Alan"),
+        ("Dr Jane Roe, DO, FACC", "Jane Roe"),
+        ("John Smith Jr., M.D.", "John Smith Jr."),
+        ("Priya Patel, NP-C", "Priya Patel"),
+        ("Anh Do", "Anh Do"),  # a surname, not a credential
+        ("Ms. Doris   Day", "Doris Day"),
+        ("Dr.", None),
+    ],
+)
+def test_names_without_titles(text: str, expected: str | None) -> None:
+    assert normalize_name(text).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("URGENT - within 72 hours", "urgent"),
+        ("STAT", "stat"),
+        ("ASAP", "urgent"),
+        ("routine", "routine"),
+        ("Non-urgent", "routine"),
+        ("Priority: High", "urgent"),
+        ("ROUTINE (next available)", "routine"),
+        ("within 24 hours", "stat"),
+        ("within 2 weeks", "routine"),
+        ("purple", None),
+    ],
+)
+def test_urgency(text: str, expected: str | None) -> None:
+    assert normalize_urgency(text).value == expected
+
+
+def test_field_dispatch_uses_dob_rules() -> None:
+    assert normalize_field("patient_dob", "3-14-27", TODAY).value == date(1927, 3, 14)
+    assert normalize_field("referral_date", "3-14-27", TODAY).value == date(2027, 3, 14)
+    assert normalize_field("member_id", " W238849102: ").value == "W238849102"
+    assert normalize_field("provider_fax", "614-555-0199").value == "+16145550199"
