@@ -44,6 +44,10 @@ from cardio_intake.corpus.cli import app as data_app  # noqa: E402
 
 app.add_typer(data_app, name="data", help="Generate and inspect the synthetic labelled corpus.")
 
+from cardio_intake.ingest.cli import ocr as ocr_command  # noqa: E402
+
+app.command("ocr")(ocr_command)
+
 
 if __name__ == "__main__":
     app()
