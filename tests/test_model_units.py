@@ -1,0 +1,156 @@
+"""Model units: label alignment, sliding windows and their merge, MiniLM weight mapping, heads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cardio_intake.labels import BIO_LABELS
+from cardio_intake.model.alignment import IGNORE_INDEX, align_words
+from cardio_intake.model.artifacts import load_tokenizer
+from cardio_intake.model.spec import EncoderShape, ModelSpec, default_base_model
+from cardio_intake.model.weights import LAYOUT_ONLY_KEYS, map_checkpoint_keys
+from cardio_intake.model.windows import make_windows, merge_word_logits, window_spans
+
+
+@pytest.fixture(scope="module")
+def tokenizer():  # type: ignore[no-untyped-def]
+    return load_tokenizer(default_base_model())
+
+
+def test_align_words_labels_first_subtoken_and_repeats_boxes(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    words = ["Patient:", "Gonzalez", "(614)", "555-0134"]
+    boxes = [[10, 10, 50, 20], [60, 10, 120, 20], [10, 30, 40, 40], [45, 30, 90, 40]]
+    tags = [0, BIO_LABELS.index("B-PATIENT_NAME"), BIO_LABELS.index("B-PATIENT_PHONE"), BIO_LABELS.index("I-PATIENT_PHONE")]
+    a = align_words(tokenizer, words, boxes, tags)
+    assert len(a.input_ids) == len(a.boxes) == len(a.word_ids) == len(a.labels)
+    assert len(a.input_ids) > len(words)  # "(614)" and "555-0134" split into several pieces
+    firsts = a.first_token
+    assert len(firsts) == len(words)
+    for w, pos in enumerate(firsts):
+        assert a.labels[pos] == tags[w]
+        assert a.word_ids[pos] == w
+    # every other position is ignored, and every sub-token carries its word's box
+    assert sum(lab != IGNORE_INDEX for lab in a.labels) == len(words)
+    for pos, w in enumerate(a.word_ids):
+        assert list(a.boxes[pos]) == boxes[w]
+
+
+def test_align_words_keeps_words_that_tokenize_to_nothing(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    a = align_words(tokenizer, ["a", "\x00", "b"], [[0, 0, 1, 1]] * 3, [1, 2, 3])
+    assert a.first_token == [0, 1, 2]
+    assert a.input_ids[1] == tokenizer.unk_token_id
+    assert a.labels == [1, 2, 3]
+
+
+def test_align_words_rejects_mismatched_lengths(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError):
+        align_words(tokenizer, ["a", "b"], [[0, 0, 1, 1]])
+
+
+@given(n=st.integers(0, 3000), max_len=st.integers(8, 600), data=st.data())
+@settings(max_examples=200, deadline=None)
+def test_window_spans_cover_every_token_with_overlap(n: int, max_len: int, data: st.DataObject) -> None:
+    stride = data.draw(st.integers(0, max_len - 3))
+    spans = window_spans(n, max_len, stride)
+    covered = set()
+    for s, e in spans:
+        assert e - s <= max_len - 2
+        covered.update(range(s, e))
+    assert covered == set(range(n))
+    for (s0, e0), (s1, _) in zip(spans, spans[1:], strict=False):
+        assert e0 - s1 == stride  # consecutive windows overlap by exactly `stride`
+        assert s1 > s0
+
+
+def test_long_page_windows_merge_back_every_word(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    n_words = 700  # ~1400 sub-tokens: several 128-token windows
+    words = [f"word{i}" for i in range(n_words)]
+    a = align_words(tokenizer, words, [[0, 0, 10, 10]] * n_words, [0] * n_words)
+    windows = make_windows(a, tokenizer.cls_token_id, tokenizer.sep_token_id, max_len=128, stride=32)
+    assert len(windows) > 5
+    assert all(len(w) <= 128 and w.input_ids[0] == tokenizer.cls_token_id for w in windows)
+    # fake logits: each window position predicts its page token index, so the merge is checkable
+    logits = []
+    for w in windows:
+        arr = np.full((len(w), 2), -1.0, dtype=np.float32)
+        arr[1:-1, 0] = np.arange(w.start, w.end)
+        arr[1:-1, 1] = [min(t - w.start, w.end - 1 - t) for t in range(w.start, w.end)]
+        logits.append(arr)
+    merged = merge_word_logits(a, windows, logits)
+    assert merged.shape == (n_words, 2)
+    assert merged[:, 0].tolist() == a.first_token  # every word came back, from its own first sub-token
+    # max-context rule: a word near a cut is read from the window where it is most central
+    spans = [(w.start, w.end) for w in windows]
+    for w_idx, tok in enumerate(a.first_token):
+        best = max(min(tok - s, e - 1 - tok) for s, e in spans if s <= tok < e)
+        assert merged[w_idx, 1] == best
+
+
+def test_minilm_checkpoint_maps_onto_layoutlm_with_only_2d_tables_missing() -> None:
+    from cardio_intake.model.network import build_model
+    from cardio_intake.model.weights import read_checkpoint
+
+    path = default_base_model()
+    model, report = build_model(ModelSpec(), path)
+    assert report is not None
+    assert set(report.missing) == LAYOUT_ONLY_KEYS
+    assert report.unexpected == []
+    ckpt = read_checkpoint(path)
+    assert not any(k.startswith("bert.") for k in ckpt)  # the mapping below is needed for real
+    enc = model.encoder.state_dict()
+    torch.testing.assert_close(enc["encoder.layer.5.output.dense.weight"], ckpt["encoder.layer.5.output.dense.weight"])
+    torch.testing.assert_close(enc["embeddings.word_embeddings.weight"], ckpt["embeddings.word_embeddings.weight"])
+    for key in LAYOUT_ONLY_KEYS:  # untrained 2D tables start at zero: the text encoder is intact
+        assert torch.count_nonzero(enc[key]) == 0
+    assert model.spec.encoder.hidden_size == 384 and model.spec.encoder.num_hidden_layers == 6
+
+
+def test_checkpoint_prefixes_and_heads_are_mapped() -> None:
+    t = torch.zeros(1)
+    mapped, ignored = map_checkpoint_keys(
+        {"bert.encoder.layer.0.x": t, "layoutlm.pooler.dense.weight": t, "classifier.weight": t, "embeddings.position_ids": t}
+    )
+    assert set(mapped) == {"encoder.layer.0.x", "pooler.dense.weight"}
+    assert set(ignored) == {"classifier.weight", "embeddings.position_ids"}
+
+
+def test_foreign_checkpoint_is_refused(tmp_path: Path) -> None:
+    from cardio_intake.model.network import build_model
+
+    (tmp_path / "config.json").write_text('{"model_type": "gpt2"}')
+    with pytest.raises(ValueError, match="not BERT or LayoutLM"):
+        build_model(ModelSpec(), tmp_path)
+
+
+def tiny_spec(**kw: object) -> ModelSpec:
+    enc = EncoderShape(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    return ModelSpec(encoder=enc, **kw)  # type: ignore[arg-type]
+
+
+def test_heads_shapes_and_text_only_ablation_ignores_boxes() -> None:
+    from cardio_intake.model.network import LayoutLMReferralModel
+
+    torch.manual_seed(0)
+    for use_layout in (True, False):
+        model = LayoutLMReferralModel(tiny_spec(use_layout=use_layout)).eval()
+        with torch.no_grad():
+            for table in ("x", "y", "h", "w"):  # give the 2D tables content, so boxes would matter
+                getattr(model.encoder.embeddings, f"{table}_position_embeddings").weight.normal_()
+        ids = torch.randint(1000, 2000, (3, 20))
+        mask = torch.ones_like(ids)
+        box_a = torch.zeros(3, 20, 4, dtype=torch.long)
+        box_b = torch.full((3, 20, 4), 500, dtype=torch.long)
+        with torch.no_grad():
+            out = model(ids, box_a, mask, torch.tensor([0, 0, 1]), 2, [[0], [1]])
+            out_b = model(ids, box_b, mask, torch.tensor([0, 0, 1]), 2, [[0], [1]])
+        assert out.tag_logits.shape == (3, 20, len(BIO_LABELS))
+        assert out.page_type_logits.shape == (2, 6)
+        assert out.intent_logits.shape == (2, 13)
+        same = torch.allclose(out.tag_logits, out_b.tag_logits)
+        assert same is (not use_layout)
