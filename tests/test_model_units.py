@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ def test_window_spans_cover_every_token_with_overlap(n: int, max_len: int, data:
         assert e - s <= max_len - 2
         covered.update(range(s, e))
     assert covered == set(range(n))
-    for (s0, e0), (s1, _) in zip(spans, spans[1:], strict=False):
+    for (s0, e0), (s1, _) in itertools.pairwise(spans):
         assert e0 - s1 == stride  # consecutive windows overlap by exactly `stride`
         assert s1 > s0
 
