@@ -48,6 +48,11 @@ from cardio_intake.ingest.cli import ocr as ocr_command  # noqa: E402
 
 app.command("ocr")(ocr_command)
 
+from evaluation.cli import benchmark_app, evaluate_command  # noqa: E402
+
+app.command("evaluate")(evaluate_command)
+app.add_typer(benchmark_app, name="benchmark", help="Public benchmarks of the model code (FUNSD).")
+
 
 if __name__ == "__main__":
     app()

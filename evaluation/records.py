@@ -109,8 +109,8 @@ def _referral_record(
         g, p = normalize_field(gold_fields.get(name)), normalize_field(pred_fields.get(name))
         conf = _field_confidence(pred, name) if pred is not None and p is not None else None
         fields.append(FieldResult(field=name, gold=g, pred=p, correct=g == p, confidence=conf))
-    gold_intents = sorted(gold.intents) if gold else []
-    pred_intents = sorted(i.label for i in pred.intents) if pred else []
+    gold_intents: list[str] = sorted(gold.intents) if gold else []
+    pred_intents: list[str] = sorted(i.label for i in pred.intents) if pred else []
     by_name = {f.field: f for f in fields}
     critical_error = any(not by_name[f].correct for f in CRITICAL_FIELDS) or gold_intents != pred_intents
     confs = [by_name[f].confidence or 0.0 for f in CRITICAL_FIELDS]
@@ -153,13 +153,13 @@ def compare_document(gold: GoldPacket, pred: Prediction, seconds: float = 0.0) -
         gold_refs.append(EntityRef(type=e.type, text=e.text, page=e.page, bbox=e.bbox, matched=hit))
     gold_left = Counter(_entity_key(e.page, e.type, e.text) for e in gold_ents)
     pred_refs: list[EntityRef] = []
-    for e in pred_ents:
-        k = _entity_key(e.page, e.type, e.text)
+    for pe in pred_ents:
+        k = _entity_key(pe.page, pe.type, pe.text)
         hit = gold_left[k] > 0
         if hit:
             gold_left[k] -= 1
-        pred_refs.append(EntityRef(type=e.type, text=e.text, page=e.page, bbox=e.bbox, matched=hit,
-                                   confidence=e.confidence))
+        pred_refs.append(EntityRef(type=pe.type, text=pe.text, page=pe.page, bbox=pe.bbox, matched=hit,
+                                   confidence=pe.confidence))
 
     pred_pages = {p.page: p for p in pred.pages}
     pages: list[PageRecord] = []

@@ -1,0 +1,70 @@
+"""The evaluation in MLflow: find the run a model came from, log the report to it, read it back."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cardio_intake import config
+
+ARTIFACT_DIR = "evaluation"
+
+
+def _client() -> Any:
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    return MlflowClient()
+
+
+def run_id_for(uri: str, predictor: object | None = None) -> str | None:
+    """The MLflow run that produced a model: the predictor's own ``run_id`` when it knows it, else from
+    ``runs:/<id>/...`` or a registry URI (``models:/name@alias`` or ``models:/name/<version>``).
+    None for a local path or a model MLflow does not know."""
+    known = getattr(predictor, "run_id", None)
+    if known:
+        return str(known)
+    if m := re.match(r"runs:/([^/]+)", uri):
+        return m.group(1)
+    m = re.match(r"models:/([^/@]+)(?:@(.+)|/(\d+))$", uri)
+    if not m:
+        return None
+    try:
+        client = _client()
+        mv = (client.get_model_version_by_alias(m.group(1), m.group(2)) if m.group(2)
+              else client.get_model_version(m.group(1), m.group(3)))
+        return str(mv.run_id) if mv.run_id else None
+    except Exception:  # unknown model/alias: nothing to log to
+        return None
+
+
+def log_evaluation(run_id: str, html: Path, metrics_json: Path, headline: dict[str, float], passed: bool) -> None:
+    """Attach report.html and metrics.json to the model's run (under evaluation/), and the headline
+    figures as ``eval_*`` metrics so runs can be compared in the MLflow UI."""
+    client = _client()
+    client.log_artifact(run_id, str(html), ARTIFACT_DIR)
+    client.log_artifact(run_id, str(metrics_json), ARTIFACT_DIR)
+    for key, value in headline.items():
+        client.log_metric(run_id, f"eval_{key}", float(value))
+    client.set_tag(run_id, "evaluation.passed", str(passed).lower())
+
+
+def download_metrics(run_id: str, dst: Path | None = None) -> Path:
+    """metrics.json of an evaluation logged to ``run_id`` (downloaded to ``dst`` or a temp folder)."""
+    client = _client()
+    dst = dst or Path(tempfile.mkdtemp(prefix="cardio-eval-"))
+    return Path(client.download_artifacts(run_id, f"{ARTIFACT_DIR}/metrics.json", str(dst)))
+
+
+def latest_evaluated_run(experiment: str | None = None) -> str | None:
+    """The most recent run that carries an evaluation (tag ``evaluation.passed``), optionally in one experiment."""
+    import mlflow
+
+    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    kwargs: dict[str, Any] = {"experiment_names": [experiment]} if experiment else {"search_all_experiments": True}
+    runs = mlflow.search_runs(filter_string="tags.`evaluation.passed` != ''", order_by=["start_time DESC"],
+                              max_results=1, output_format="list", **kwargs)
+    return runs[0].info.run_id if runs else None
