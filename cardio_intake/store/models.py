@@ -85,6 +85,8 @@ class ReferralRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     route_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
     review_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
     patient_name: Mapped[str | None] = mapped_column(String(255))
     payer: Mapped[str | None] = mapped_column(String(255))
     #: The contract's ReferralPrediction and the latest TriageDecision, as JSON.
@@ -114,6 +116,8 @@ class OrderRow(Base):
     auth_required: Mapped[bool | None] = mapped_column(Boolean)
     depends_on: Mapped[list[str]] = mapped_column(JSONType, default=list)
     documentation_missing: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Items a person recorded as received; kept out of documentation_missing on every re-triage.
+    documentation_received: Mapped[list[str]] = mapped_column(JSONType, default=list)
     blocked_by: Mapped[list[str]] = mapped_column(JSONType, default=list)
     appointment_date: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
