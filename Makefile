@@ -11,12 +11,21 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd poppler-utils 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 3000
 
-.PHONY: install system-deps demo test lint typecheck bento serve clean
+.PHONY: install system-deps test-system-deps demo test lint typecheck bento serve clean
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# Only the test suite needs these: headless Chromium renders the evaluation report (tests/test_eval_report.py).
+TEST_APT_PACKAGES := chromium
+test-system-deps:
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
@@ -30,7 +39,7 @@ install: system-deps $(STAMP)
 demo: install
 	$(CLI) demo
 
-test: install
+test: install test-system-deps
 	$(PY) -m pytest -q tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
