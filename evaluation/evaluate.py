@@ -22,16 +22,16 @@ CHAMPION_URI = f"models:/{config.REGISTERED_MODEL_NAME}@{config.CHAMPION_ALIAS}"
 
 
 def default_baseline_uri() -> str | None:
-    """Where the scikit-learn baseline is registered (training.baseline names it), if it is."""
+    """The newest registered version of the scikit-learn baseline (training.baseline registers it
+    without an alias), or None when none is registered."""
     try:
-        from training import baseline  # type: ignore[attr-defined]  # owned by the model engineer; optional at import time
+        from training.baseline import REGISTERED_BASELINE_NAME
     except ImportError:
         return None
-    for attr in ("BASELINE_URI", "REGISTERED_BASELINE_URI"):
-        if isinstance(getattr(baseline, attr, None), str):
-            return str(getattr(baseline, attr))
-    name = getattr(baseline, "REGISTERED_MODEL_NAME", None) or getattr(baseline, "BASELINE_MODEL_NAME", None)
-    return f"models:/{name}@{config.CHAMPION_ALIAS}" if name else None
+    from evaluation.mlflow_io import latest_version
+
+    version = latest_version(REGISTERED_BASELINE_NAME)
+    return f"models:/{REGISTERED_BASELINE_NAME}/{version}" if version else None
 
 
 @dataclass
@@ -45,9 +45,21 @@ class Outcome:
 
 
 def _load(uri: str) -> Predictor:
-    from cardio_intake.model import load_predictor  # type: ignore[attr-defined]  # heavy (torch): only when evaluating
+    """The referral model (``load_predictor``) or, when the URI holds the scikit-learn baseline (a
+    pyfunc wrapping ``training.baseline_model``), the baseline's predictor with the same surface."""
+    from cardio_intake.model.predictor import load_predictor  # heavy (torch): only when evaluating
 
-    return load_predictor(uri)  # type: ignore[no-any-return]
+    try:
+        return load_predictor(uri)
+    except FileNotFoundError:  # downloaded, but no referral model inside: maybe the baseline
+        from evaluation.mlflow_io import local_model_path, version_label
+        from training.baseline_model import MODEL_FILE, load_baseline
+
+        root = local_model_path(uri)
+        found = sorted(root.rglob(MODEL_FILE))
+        if not found:
+            raise
+        return load_baseline(found[0].parent, model_version=version_label(uri))
 
 
 def evaluate(

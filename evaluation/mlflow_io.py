@@ -68,3 +68,36 @@ def latest_evaluated_run(experiment: str | None = None) -> str | None:
     runs = mlflow.search_runs(filter_string="tags.`evaluation.passed` != ''", order_by=["start_time DESC"],
                               max_results=1, output_format="list", **kwargs)
     return runs[0].info.run_id if runs else None
+
+
+def latest_version(name: str) -> str | None:
+    """The highest version number of a registered model, or None when it is not registered."""
+    try:
+        versions = _client().search_model_versions(f"name='{name}'")
+    except Exception:
+        return None
+    return str(max(int(v.version) for v in versions)) if versions else None
+
+
+def version_label(uri: str) -> str:
+    """``name:<version>`` for a registry URI, the folder name for a local path, else the URI."""
+    if m := re.match(r"models:/([^/@]+)(?:@(.+)|/(\d+))$", uri):
+        if m.group(3):
+            return f"{m.group(1)}:{m.group(3)}"
+        try:
+            return f"{m.group(1)}:{_client().get_model_version_by_alias(m.group(1), m.group(2)).version}"
+        except Exception:
+            return uri
+    local = Path(uri).expanduser()
+    return f"local:{local.resolve().name}" if local.exists() else uri
+
+
+def local_model_path(uri: str) -> Path:
+    """A local folder for a model URI (downloaded from MLflow when it is not a path already)."""
+    local = Path(uri).expanduser()
+    if local.exists():
+        return local
+    import mlflow
+
+    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))

@@ -8,6 +8,7 @@ time is added to each model's time so pages/s stays end to end.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -95,6 +96,7 @@ def run_models(
     share = all(hasattr(p, "predict_document") for p in predictors)
     for k, packet in enumerate(packets):
         data = (corpus / packet.file).read_bytes()
+        doc_sha = "sha256:" + hashlib.sha256(data).hexdigest()
         document: Any = None
         load_s = 0.0
         load_error: str | None = None
@@ -113,7 +115,7 @@ def run_models(
                 if load_error:
                     raise RuntimeError(load_error)
                 if share:
-                    prediction = pred.predict_document(document, packet.file)  # type: ignore[attr-defined]
+                    prediction = pred.predict_document(document, packet.file, doc_sha)  # type: ignore[attr-defined]
                 else:
                     prediction = pred.predict_bytes(data, packet.file)
             except Exception as exc:
