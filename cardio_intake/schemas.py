@@ -124,6 +124,8 @@ class PriorAuth(_Model):
     reason: str = ""
     source: str | None = Field(default=None, description="URL or reference of the policy")
     submit_by: date | None = Field(default=None, description="latest date to submit for the target date")
+    expedited: bool | None = Field(default=None, description="expedited review (urgent/stat) when required")
+    policy_default: bool = Field(default=False, description="decided by an explicit default: no payer data on file")
 
 
 class Documentation(_Model):
@@ -140,6 +142,10 @@ class OrderDecision(_Model):
     schedulable: bool
     blocked_by: list[str] = Field(default_factory=list)
     rule_ids: list[str] = Field(default_factory=list, description="every rule that fired for this order")
+    reason: str = Field(default="", description="why the order is (not) schedulable, for a person")
+    sources: list[str] = Field(default_factory=list, description="references of the policies that fired")
+    queue: Queue | None = Field(default=None, description="the queue that works this order next")
+    location: str | None = Field(default=None, description="practice location offering the service")
 
 
 class Route(_Model):
