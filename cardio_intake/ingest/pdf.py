@@ -7,6 +7,7 @@ pdfium is not thread-safe, so all of this runs in the calling process; only OCR 
 from __future__ import annotations
 
 import ctypes
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,25 +36,38 @@ _SPACES = frozenset(" \t\r\n\x00\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u
 def open_pdf(data: bytes, limits: Limits) -> pdfium.PdfDocument:
     try:
         pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        code = getattr(exc, "err_code", None)
-        if code == pdfium_c.FPDF_ERR_PASSWORD:
-            raise EncryptedDocument("the PDF is password-protected") from exc
-        if code == pdfium_c.FPDF_ERR_SECURITY:
-            raise EncryptedDocument("the PDF uses an unsupported encryption scheme") from exc
-        raise CorruptDocument(f"cannot open the PDF: {exc}") from exc
     except Exception as exc:
-        raise CorruptDocument(f"cannot open the PDF: {exc}") from exc
+        # Not pdfium's error code: FPDF_GetLastError is process-global and is left stale by some
+        # failures (a 0-page PDF after an encrypted one reports "password"), so diagnose afresh.
+        raise _diagnose(data) from exc
     n = len(pdf)
     if n == 0:
         pdf.close()
-        if b"%%EOF" not in data[-2048:]:
-            raise CorruptDocument("the PDF is truncated or damaged: no page could be read")
-        raise EmptyDocument("the PDF has no pages")
+        raise _diagnose(data)
     if n > limits.max_pages:
         pdf.close()
         raise TooManyPages(f"the PDF has {n} pages (limit {limits.max_pages})")
     return pdf
+
+
+def _diagnose(data: bytes) -> CorruptDocument | EmptyDocument | EncryptedDocument:
+    """Why pdfium could not give pages. pdfium refuses a valid 0-page PDF with the same
+    "format error" as garbage, so qpdf (pikepdf), which tells them apart, gets a second look."""
+    truncated = b"%%EOF" not in data[-2048:]
+    try:
+        import pikepdf
+
+        with pikepdf.open(io.BytesIO(data)) as doc:
+            if len(doc.pages) == 0 and not truncated:
+                return EmptyDocument("the PDF has no pages")
+    except pikepdf.PasswordError:
+        return EncryptedDocument("the PDF is password-protected")
+    except Exception:
+        if b"/Encrypt" in data[-65536:]:
+            return EncryptedDocument("the PDF is encrypted with a scheme that cannot be opened")
+    if truncated:
+        return CorruptDocument("the PDF is truncated (no end-of-file marker) and cannot be read")
+    return CorruptDocument("the PDF is damaged: its structure cannot be read")
 
 
 @dataclass

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Iterator
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from cardio_intake.ingest.errors import (
     CorruptDocument,
@@ -32,24 +32,28 @@ _DPI_RANGE = (50.0, 1200.0)
 def iter_raster_pages(data: bytes, fmt: str, limits: Limits) -> Iterator[PageImage]:
     """Yield the pages of a PNG, JPEG or TIFF file. All structural checks (page count, declared
     sizes) run before the first page is decoded, so a bomb or a 10,000-frame TIFF fails fast."""
-    img = _open(data, fmt)
-    n_frames = _count_frames(img, limits) if fmt == "tiff" else 1
-    plans = []
-    for idx in range(n_frames):
-        _seek(img, idx, fmt)
-        plans.append(_plan_frame(img, idx + 1, limits))
+    with warnings.catch_warnings():
+        # Damaged files make PIL warn ("Corrupt EXIF data", bomb thresholds): the limits and typed
+        # errors here are the answer, the warnings would only leak to the caller's logs.
+        warnings.simplefilter("ignore")
+        img = _open(data, fmt)
+        n_frames = _count_frames(img, limits) if fmt == "tiff" else 1
+        plans = []
+        for idx in range(n_frames):
+            _seek(img, idx, fmt)
+            plans.append(_plan_frame(img, idx + 1, limits))
     for idx, (xdpi, ydpi) in enumerate(plans):
-        _seek(img, idx, fmt)
-        yield _decode_frame(img, idx + 1, xdpi, ydpi)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _seek(img, idx, fmt)
+            page = _decode_frame(img, idx + 1, xdpi, ydpi)
+        yield page
 
 
 def _open(data: bytes, fmt: str) -> Image.Image:
     formats = {"tiff": ["TIFF"], "png": ["PNG"], "jpeg": ["JPEG", "MPO"]}[fmt]
     try:
-        with warnings.catch_warnings():
-            # Our own limit is applied below; PIL's warning threshold would only add noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(io.BytesIO(data), formats=formats)
+        return Image.open(io.BytesIO(data), formats=formats)
     except Image.DecompressionBombError as exc:
         raise PageTooLarge(f"the image declares more pixels than allowed ({exc})") from exc
     except Exception as exc:  # PIL raises many types (OSError, SyntaxError, struct.error...) on bad bytes
@@ -97,7 +101,8 @@ def _resolution(img: Image.Image) -> tuple[float, float] | None:
     lo, hi = _DPI_RANGE
     if not (lo <= x <= hi and lo <= y <= hi):
         return None
-    return x, y
+    # PNG stores pixels per metre: 200 dpi comes back as 199.9996.
+    return round(x, 1), round(y, 1)
 
 
 def _plan_frame(img: Image.Image, number: int, limits: Limits) -> tuple[float, float]:
@@ -163,5 +168,9 @@ def to_gray(img: Image.Image) -> Image.Image:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnidentifiedImageError):
+        return "the header is not valid"
+    if isinstance(exc, KeyError | IndexError):
+        return f"unsupported or damaged structure ({type(exc).__name__})"
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:200]
