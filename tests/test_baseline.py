@@ -3,6 +3,7 @@ Predictions through the shared post-processing, and it logs and registers a load
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from datetime import date
@@ -150,9 +151,9 @@ def test_baseline_trains_logs_and_predicts(tiny_dataset: Path, tmp_path: Path) -
     run_data = client.get_run(str(version.run_id)).data
     assert run_data.tags["dataset_fingerprint"] == run_data.params["dataset_fingerprint"]
     assert float(run_data.metrics["test/entity_f1"]) == pytest.approx(metrics["test/entity_f1"])
-    import pandas as pd
-
     pyfunc = mlflow.pyfunc.load_model(f"models:/{REGISTERED_BASELINE_NAME}/{version.version}")
     pages = json.dumps([{"words": w, "boxes": b} for w, b in row_pages(row)])
-    (out_json,) = pyfunc.predict(pd.DataFrame([{"name": "doc.png", "pages": pages}]))
+    not_a_file = base64.b64encode(b"this is not a fax").decode()
+    out_json, error_json = pyfunc.predict([{"name": "doc.png", "pages": pages}, {"name": "x.bin", "data_b64": not_a_file}])
     assert Prediction.model_validate_json(out_json).referrals[0].fields == pred.referrals[0].fields
+    assert set(json.loads(error_json)) == {"error", "detail"}

@@ -110,7 +110,7 @@ def log_to_mlflow(
 
     import cardio_intake
     import training
-    from training.baseline_pyfunc import ARTIFACT_KEY, BaselinePyfunc
+    from training.baseline_pyfunc import ARTIFACT_KEY, BaselinePyfunc, pip_requirements
 
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(EXPERIMENT)
@@ -121,16 +121,12 @@ def log_to_mlflow(
         mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()})
         mlflow.log_artifact(str(model_dir / "calibration.json"))
         mlflow.log_dict(asdict(cfg), "config.json")
-        import sklearn
-
-        pip = [f"scikit-learn=={sklearn.__version__}", f"mlflow=={mlflow.__version__}", "numpy", "pydantic>=2.6,<3",
-               "simple-icd-10-cm>=1.1", "joblib", "pandas"]
         mlflow.pyfunc.log_model(
             name="model",
             python_model=BaselinePyfunc(),
             artifacts={ARTIFACT_KEY: str(model_dir)},
             code_paths=[str(Path(cardio_intake.__file__).parent), str(Path(training.__file__).parent)],
-            pip_requirements=pip,
+            pip_requirements=pip_requirements(),
             registered_model_name=REGISTERED_BASELINE_NAME if register else None,
         )
         return str(run.info.run_id)
