@@ -48,6 +48,10 @@ from cardio_intake.ingest.cli import ocr as ocr_command  # noqa: E402
 
 app.command("ocr")(ocr_command)
 
+from cardio_intake.model.cli import predict as predict_command  # noqa: E402
+
+app.command("predict")(predict_command)
+
 from evaluation.cli import benchmark_app, evaluate_command  # noqa: E402
 
 app.command("evaluate")(evaluate_command)

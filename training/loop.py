@@ -1,0 +1,296 @@
+"""The training loop (nanoGPT style: plain PyTorch, one screen) and the pieces it calls."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from cardio_intake.labels import BIO_LABELS
+from cardio_intake.model.alignment import IGNORE_INDEX
+from cardio_intake.model.batching import collate_windows
+from cardio_intake.model.network import LayoutLMReferralModel, MultiTaskOutput
+from training.config import TrainArgs
+from training.data import DocExample
+
+_TWO_D = ("x_position", "y_position", "h_position", "w_position")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def is_new_param(name: str) -> bool:
+    """Parameters that start untrained (new heads, LayoutLM's 2D tables): they get ``lr_new``."""
+    return any(m in name for m in ("tag_head", "page_head", "intent_head", "intent_attention")) or any(
+        t in name for t in _TWO_D
+    )
+
+
+def make_optimizer(model: LayoutLMReferralModel, args: TrainArgs, all_new: bool = False) -> torch.optim.AdamW:
+    """AdamW with two learning rates; no decay on biases and LayerNorms (BERT recipe)."""
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    for name, p in model.named_parameters():
+        new = all_new or is_new_param(name)
+        decay = p.ndim > 1 and "LayerNorm" not in name and not any(t in name for t in _TWO_D)
+        groups.setdefault((new, decay), []).append(p)
+    return torch.optim.AdamW(
+        [
+            {"params": ps, "lr": args.lr_new if new else args.lr_encoder, "weight_decay": args.weight_decay if decay else 0.0}
+            for (new, decay), ps in groups.items()
+        ]
+    )
+
+
+def warmup_linear(total_steps: int, warmup_ratio: float) -> Callable[[int], float]:
+    warm = max(1, int(total_steps * warmup_ratio))
+
+    def f(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
+
+    return f
+
+
+def pack_steps(examples: Sequence[DocExample], max_windows: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle documents, then pack consecutive ones into steps of at most ``max_windows`` windows
+    (a document longer than that is a step of its own)."""
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    steps: list[list[int]] = [[]]
+    windows = 0
+    for i in order:
+        n = examples[i].n_windows
+        if steps[-1] and windows + n > max_windows:
+            steps.append([])
+            windows = 0
+        steps[-1].append(i)
+        windows += n
+    return [s for s in steps if s]
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor
+    bbox: torch.Tensor
+    attention_mask: torch.Tensor
+    labels: torch.Tensor
+    window_page: torch.Tensor
+    n_pages: int
+    page_types: torch.Tensor
+    referral_pages: list[list[int]]
+    intents: torch.Tensor
+
+
+def make_batch(docs: Sequence[DocExample]) -> Batch:
+    pages = [p for d in docs for p in d.pages]
+    wb = collate_windows(pages)
+    referral_pages: list[list[int]] = []
+    intents: list[list[float]] = []
+    offset = 0
+    for d in docs:
+        referral_pages += [[offset + p for p in ref] for ref in d.referral_pages]
+        intents += d.intents
+        offset += len(d.pages)
+    return Batch(
+        wb.input_ids, wb.bbox, wb.attention_mask, wb.labels, wb.window_page, wb.n_pages,
+        torch.tensor([t for d in docs for t in d.page_types], dtype=torch.long),
+        referral_pages,
+        torch.tensor(intents, dtype=torch.float32).reshape(-1, len(docs[0].intents[0]) if intents else 0),
+    )
+
+
+def forward(model: LayoutLMReferralModel, b: Batch) -> MultiTaskOutput:
+    return model(b.input_ids, b.bbox, b.attention_mask, b.window_page, b.n_pages, b.referral_pages)
+
+
+def losses(out: MultiTaskOutput, b: Batch) -> dict[str, torch.Tensor]:
+    parts = {
+        "tag": F.cross_entropy(out.tag_logits.flatten(0, 1), b.labels.flatten(), ignore_index=IGNORE_INDEX),
+        "page": F.cross_entropy(out.page_type_logits, b.page_types),
+    }
+    if b.intents.numel():
+        parts["intent"] = F.binary_cross_entropy_with_logits(out.intent_logits, b.intents)
+    return parts
+
+
+def total_loss(parts: dict[str, torch.Tensor], args: TrainArgs) -> torch.Tensor:
+    w = {"tag": args.loss_tag, "page": args.loss_page, "intent": args.loss_intent}
+    return sum((w[k] * v for k, v in parts.items()), torch.zeros(()))
+
+
+# --- validation (model-level, no post-processing: fast enough to run every epoch) --------------
+
+
+def bio_spans(tags: Sequence[int]) -> set[tuple[str, int, int]]:
+    """Exact (type, start, end) spans of a BIO id sequence; an I- without its B- starts a span."""
+    spans: set[tuple[str, int, int]] = set()
+    cur: tuple[str, int] | None = None
+    for i, t in enumerate([*tags, 0]):
+        label = BIO_LABELS[t]
+        prefix, _, etype = label.partition("-")
+        if cur and not (prefix == "I" and etype == cur[0]):
+            spans.add((cur[0], cur[1], i))
+            cur = None
+        if prefix == "B" or (prefix == "I" and cur is None):
+            cur = (etype, i)
+    return spans
+
+
+def _f1(tp: int, n_pred: int, n_gold: int) -> float:
+    return 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+
+
+@torch.inference_mode()
+def evaluate(model: LayoutLMReferralModel, examples: Sequence[DocExample], args: TrainArgs) -> dict[str, float]:
+    """Validation loss, entity span F1 (word level), intent micro-F1 at 0.5 on gold referrals,
+    page-type accuracy; ``score`` (their mean of span F1 and intent F1) drives early stopping."""
+    model.eval()
+    tot = {"loss": 0.0}
+    ent = [0, 0, 0]
+    ints = [0, 0, 0]
+    pages_ok = pages_n = 0
+    for d in examples:
+        b = make_batch([d])
+        out = forward(model, b)
+        tot["loss"] += total_loss(losses(out, b), args).item()
+        pred = out.tag_logits.argmax(-1)
+        for w in range(len(b.labels)):
+            mask = b.labels[w] != IGNORE_INDEX
+            g, p = bio_spans(b.labels[w][mask].tolist()), bio_spans(pred[w][mask].tolist())
+            ent[0] += len(g & p)
+            ent[1] += len(p)
+            ent[2] += len(g)
+        pages_ok += int((out.page_type_logits.argmax(-1) == b.page_types).sum())
+        pages_n += len(b.page_types)
+        if b.intents.numel():
+            pi, gi = out.intent_logits > 0, b.intents > 0.5
+            ints[0] += int((pi & gi).sum())
+            ints[1] += int(pi.sum())
+            ints[2] += int(gi.sum())
+    model.train()
+    n = max(1, len(examples))
+    m = {
+        "loss": tot["loss"] / n,
+        "entity_f1": _f1(*ent),
+        "intent_micro_f1": _f1(*ints),
+        "page_type_accuracy": pages_ok / max(1, pages_n),
+    }
+    m["score"] = (m["entity_f1"] + m["intent_micro_f1"]) / 2
+    return m
+
+
+# --- the loop ----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoopState:
+    epoch: int = 0
+    step: int = 0
+    best_score: float = -math.inf
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    elapsed_s: float = 0.0
+    history: list[dict[str, float]] = field(default_factory=list)
+    stopped: str = ""
+
+
+def save_checkpoint(path: Path, model: torch.nn.Module, opt: Any, sched: Any, state: LoopState, extra: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(), "state": state.__dict__,
+         "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()},
+         **extra},
+        tmp,
+    )
+    tmp.replace(path)  # atomic: a crash mid-write never leaves a half checkpoint
+
+
+def load_checkpoint_meta(path: Path) -> dict[str, Any]:
+    """The extras saved with a checkpoint (MLflow run id, config), or {} when there is none."""
+    if not path.is_file():
+        return {}
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    return {k: v for k, v in ck.items() if k not in ("model", "opt", "sched", "state", "rng")}
+
+
+def load_checkpoint(path: Path, model: torch.nn.Module, opt: Any, sched: Any) -> tuple[LoopState, dict[str, Any]]:
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["opt"])
+    sched.load_state_dict(ck["sched"])
+    torch.set_rng_state(ck["rng"]["torch"])
+    np.random.set_state(ck["rng"]["numpy"])
+    random.setstate(ck["rng"]["python"])
+    return LoopState(**ck["state"]), ck
+
+
+def train_loop(
+    model: LayoutLMReferralModel,
+    train: Sequence[DocExample],
+    val: Sequence[DocExample],
+    args: TrainArgs,
+    run_dir: Path,
+    on_epoch: Callable[[LoopState, dict[str, float]], None] = lambda s, m: None,
+    progress: Any = None,
+    all_new: bool = False,
+    extra_ckpt: dict[str, Any] | None = None,
+) -> LoopState:
+    """Train with early stopping on validation ``score``; ``run_dir/best.pt`` holds the best weights,
+    ``run_dir/checkpoint.pt`` everything needed to resume after the last finished epoch."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
+    steps_per_epoch = len(pack_steps(train, args.max_windows_per_step, random.Random(0)))
+    opt = make_optimizer(model, args, all_new)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_linear(steps_per_epoch * args.epochs, args.warmup_ratio))
+    state = LoopState()
+    if args.resume and ckpt.is_file():
+        state, _ = load_checkpoint(ckpt, model, opt, sched)
+    model.train()
+    task = progress.add_task("train", total=steps_per_epoch * args.epochs, completed=state.step) if progress else None
+    while state.epoch < args.epochs and not state.stopped:
+        t0, rng = time.time(), random.Random(args.seed * 1000 + state.epoch)  # per-epoch order: resumable
+        running = 0.0
+        for i, idx in enumerate(pack_steps(train, args.max_windows_per_step, rng)):
+            b = make_batch([train[j] for j in idx])
+            loss = total_loss(losses(forward(model, b), b), args)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+            opt.step()
+            sched.step()
+            state.step += 1
+            running += loss.item()
+            if progress:
+                progress.update(task, advance=1, description=f"epoch {state.epoch + 1} loss {running / (i + 1):.3f}")
+        metrics = {"train_loss": running / max(1, steps_per_epoch), **{f"val_{k}": v for k, v in evaluate(model, val, args).items()}}
+        state.elapsed_s += time.time() - t0
+        metrics["epoch_s"] = time.time() - t0
+        state.epoch += 1
+        state.history.append(metrics)
+        if metrics["val_score"] > state.best_score:
+            state.best_score, state.best_epoch, state.bad_epochs = metrics["val_score"], state.epoch, 0
+            torch.save(model.state_dict(), best)
+        else:
+            state.bad_epochs += 1
+            if state.bad_epochs >= args.patience:
+                state.stopped = f"early stop: no validation gain for {args.patience} epochs"
+        if args.max_minutes is not None and state.elapsed_s / 60 >= args.max_minutes and not state.stopped:
+            state.stopped = f"time budget of {args.max_minutes} min reached"
+        save_checkpoint(ckpt, model, opt, sched, state, extra_ckpt or {})
+        on_epoch(state, metrics)
+    if best.is_file():
+        model.load_state_dict(torch.load(best, map_location="cpu", weights_only=True))
+    model.eval()
+    return state

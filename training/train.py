@@ -1,0 +1,146 @@
+"""``python -m training.train --config training/configs/<name>.yaml [--resume] [section.key=value ...]``
+
+Data -> model -> train (early stopping, checkpoints) -> calibrate on validation -> test figures ->
+MLflow (config, dataset fingerprints, per-epoch metrics, label maps, model) -> register -> gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import cardio_intake  # noqa: F401  (runtime environment first)
+from training.config import TrainConfig, help_text, load_config
+
+log = logging.getLogger("training")
+
+
+def build(cfg: TrainConfig) -> tuple[Any, Any]:
+    """A fresh model and its tokenizer, as the config says."""
+    from cardio_intake.model.artifacts import load_tokenizer
+    from cardio_intake.model.network import build_model
+    from cardio_intake.model.spec import EncoderShape, ModelSpec, default_base_model
+
+    m = cfg.model
+    base = Path(m.base_model) if m.base_model else default_base_model()
+    spec = ModelSpec(use_layout=m.use_layout, intent_pooling=m.intent_pooling, max_len=m.max_len, stride=m.stride)
+    if m.random_init:
+        spec.encoder = EncoderShape(
+            hidden_size=m.hidden_size, num_hidden_layers=m.num_hidden_layers,
+            num_attention_heads=m.num_attention_heads, intermediate_size=m.intermediate_size,
+        )
+    model, report = build_model(spec, None if m.random_init else base, random_init=m.random_init)
+    if report:
+        log.info("encoder from %s: %d tensors, untrained: %s", base, report.loaded, report.missing)
+    return model, load_tokenizer(base)
+
+
+def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
+    from training.data import fingerprint, load_dataset_dict, row_to_example, split_rows
+
+    dsd = load_dataset_dict(cfg.data)
+    rows = {
+        "train": split_rows(dsd, "train", cfg.data.max_train_docs),
+        "validation": split_rows(dsd, "validation", cfg.data.max_eval_docs),
+        "test": split_rows(dsd, "test", cfg.data.max_eval_docs),
+    }
+    for s in ("train", "validation"):
+        if not rows[s]:
+            raise ValueError(f"the dataset has no {s} documents")
+    examples = {s: [row_to_example(r, tokenizer, cfg.model.max_len, cfg.model.stride) for r in rows[s]]
+                for s in ("train", "validation")}
+    return {"rows": rows, "examples": examples, "fingerprints": {s: fingerprint(r) for s, r in rows.items()}}
+
+
+def run(cfg: TrainConfig) -> dict[str, Any]:
+    import torch
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from cardio_intake.extraction.calibration import Calibration
+    from cardio_intake.model.artifacts import LoadedModel, save_model_dir
+    from cardio_intake.model.predictor import Predictor, load_predictor
+    from training import assess, tracking
+    from training.loop import load_checkpoint_meta, seed_everything, train_loop
+
+    console = Console()
+    seed_everything(cfg.train.seed)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    model, tokenizer = build(cfg)
+    data = prepare_data(cfg, tokenizer)
+    run_dir = Path(cfg.train.output_dir) / cfg.train.run_name
+    resume_run_id = load_checkpoint_meta(run_dir / "checkpoint.pt").get("mlflow_run_id") if cfg.train.resume else None
+    t_start = time.time()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with tracking.start_run(cfg, resume_run_id) as mlrun, Progress(*columns, console=console) as progress:
+        if not resume_run_id:
+            sizes = {s: len(r) for s, r in data["rows"].items()}
+            tracking.log_setup(cfg, data["fingerprints"], sizes, model.spec.label_maps())
+
+        def on_epoch(state: Any, metrics: dict[str, float]) -> None:
+            tracking.log_epoch(state.history)
+            progress.console.print(
+                f"epoch {state.epoch}: " + " ".join(f"{k}={v:.4f}" for k, v in metrics.items()) + (f"  [{state.stopped}]" if state.stopped else "")
+            )
+
+        state = train_loop(
+            model, data["examples"]["train"], data["examples"]["validation"], cfg.train, run_dir, on_epoch, progress,
+            all_new=cfg.model.random_init, extra_ckpt={"mlflow_run_id": mlrun.info.run_id, "config": cfg.to_dict()},
+        )
+        train_s = time.time() - t_start
+        predictor = Predictor(LoadedModel(model, tokenizer, model.spec, Calibration()), "candidate")
+        assess.calibrate(predictor, data["rows"]["validation"], progress)
+        model_dir = save_model_dir(run_dir / "model", model, tokenizer, predictor.calibration)
+        test_rows = data["rows"]["test"] or data["rows"]["validation"]
+        test = assess.score(predictor, test_rows, progress)
+        tracking.log_metrics_final(train_s, state, test)
+        uri, version = tracking.log_model(model_dir, cfg.tracking.registered_model_name if cfg.tracking.register else None)
+        decision = None
+        if version and cfg.tracking.promote:
+            champion_before = tracking.current_champion(cfg.tracking.registered_model_name)
+            decision = tracking.champion_gate(
+                cfg.tracking.registered_model_name, version, test, cfg.tracking.gate_metric, cfg.tracking.min_gain,
+                lambda champ_uri: assess.score(load_predictor(champ_uri), test_rows, progress, "champion"),
+            )
+            tracking.log_gate(decision, champion_before)
+            console.print(decision.summary())
+    console.print(
+        f"[bold]done[/] in {train_s / 60:.1f} min ({state.epoch} epochs{', ' + state.stopped if state.stopped else ''}); "
+        f"test: intent F1 {test['intent_micro_f1']:.3f}, entity F1 {test['entity_f1']:.3f}, "
+        f"straight-through {test['straight_through']:.3f}; model {uri}" + (f" (v{version})" if version else "")
+    )
+    return {"state": state, "test": test, "model_uri": uri, "version": version, "decision": decision,
+            "model_dir": model_dir, "run_id": mlrun.info.run_id, "train_seconds": train_s}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--config", type=Path, default=Path("training/configs/default.yaml"), help="YAML config")
+    parser.add_argument("--resume", action="store_true", help="continue from the run's last checkpoint")
+    parser.add_argument("--help-config", action="store_true", help="print every config option and exit")
+    parser.add_argument("overrides", nargs="*", help="section.key=value, e.g. train.epochs=2")
+    args = parser.parse_args(argv)
+    if args.help_config:
+        print(help_text())
+        return 0
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = load_config(args.config, args.overrides)
+    if args.resume:
+        cfg.train.resume = True
+    run(cfg)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
