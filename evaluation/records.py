@@ -24,6 +24,9 @@ FIELD_TO_ENTITY = {v: k for k, v in ENTITY_TO_FIELD.items()}
 
 
 class FieldResult(BaseModel):
+    """Values as written (contract JSON form, None when not found); ``correct`` compares their
+    normalized forms (evaluation.matching.normalize_field)."""
+
     field: str
     gold: object = None
     pred: object = None
@@ -106,9 +109,10 @@ def _referral_record(
     pred_fields = pred.fields.model_dump(mode="json") if pred else {}
     fields: list[FieldResult] = []
     for name in FIELD_NAMES:
-        g, p = normalize_field(gold_fields.get(name)), normalize_field(pred_fields.get(name))
+        g_raw, p_raw = gold_fields.get(name) or None, pred_fields.get(name) or None  # [] counts as not found
+        g, p = normalize_field(g_raw), normalize_field(p_raw)
         conf = _field_confidence(pred, name) if pred is not None and p is not None else None
-        fields.append(FieldResult(field=name, gold=g, pred=p, correct=g == p, confidence=conf))
+        fields.append(FieldResult(field=name, gold=g_raw, pred=p_raw, correct=g == p, confidence=conf))
     gold_intents: list[str] = sorted(gold.intents) if gold else []
     pred_intents: list[str] = sorted(i.label for i in pred.intents) if pred else []
     by_name = {f.field: f for f in fields}

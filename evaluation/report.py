@@ -61,6 +61,7 @@ class GalleryItem(BaseModel):
     pred_type: str | None
     image_b64: str | None
     field_diffs: list[FieldResult]
+    intent_diffs: list[tuple[list[str], list[str]]] = Field(default_factory=list, description="(gold, predicted)")
     missed: list[EntityRef]
     spurious: list[EntityRef]
 
@@ -104,6 +105,7 @@ def gallery_items(records: Sequence[DocRecord], golds: Mapping[str, GoldPacket],
             doc_id=d.doc_id, page=page, family=d.family, format=d.format, resolution=d.resolution,
             score=score, gold_type=pr.gold_type, pred_type=pr.pred_type, image_b64=image,
             field_diffs=[f for r in refs for f in r.fields if not f.correct],
+            intent_diffs=[(r.gold_intents, r.pred_intents) for r in refs if r.gold_intents != r.pred_intents],
             missed=[e for e in d.gold_entities if e.page == page and not e.matched],
             spurious=[e for e in d.pred_entities if e.page == page and not e.matched],
         ))

@@ -73,3 +73,62 @@ def prediction_for(gold: GoldPacket, *, field_overrides: dict[str, Any] | None =
                       pages=[PagePrediction(page=i + 1, type=t, confidence=confidence)  # type: ignore[arg-type]
                              for i, t in enumerate(types)],
                       referrals=refs)
+
+
+def write_corpus(root: Any, packets: list[GoldPacket]) -> Any:
+    """A corpus folder (labels.jsonl + one multi-page TIFF per packet) whose pages show the gold
+    entities as dark text boxes, so the report's gallery has real pages to draw on."""
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw
+
+    root = Path(root)
+    (root / "files").mkdir(parents=True, exist_ok=True)
+    for packet in packets:
+        images = []
+        for page in packet.pages:
+            img = Image.new("L", (850, 1100), 255)
+            draw = ImageDraw.Draw(img)
+            draw.text((40, 30), f"FAX {packet.doc_id} page {page.page}", fill=0)
+            for ref in packet.referrals:
+                for e in ref.entities:
+                    if e.page == page.page:
+                        x0, y0 = e.bbox[0], e.bbox[1]
+                        draw.text((x0 * 0.85, y0 * 1.1), e.text, fill=0)
+            images.append(img.convert("1"))
+        images[0].save(root / packet.file, save_all=True, append_images=images[1:], compression="group4")
+    (root / "labels.jsonl").write_text("".join(p.model_dump_json() + "\n" for p in packets), encoding="utf-8")
+    return root
+
+
+class ScriptedPredictor:
+    """A stand-in for the model in harness tests: returns the gold packet back with the mistakes
+    scripted per document, so a test knows exactly what the report must find."""
+
+    def __init__(self, packets: list[GoldPacket], mistakes: dict[str, dict[str, Any]], version: str) -> None:
+        self.by_file = {p.file: p for p in packets}
+        self.mistakes = mistakes
+        self.model_version = version
+
+    def predict_bytes(self, data: bytes, name: str) -> Prediction:
+        gold = self.by_file[name]
+        if self.mistakes.get(gold.doc_id, {}).get("raise"):
+            raise ValueError("unreadable")
+        return prediction_for(gold, model_version=self.model_version, **self.mistakes.get(gold.doc_id, {}))
+
+
+def chromium_path() -> str | None:
+    """Path of Debian's chromium; `make test` installs it (test-system-deps), and a bare pytest run
+    installs it here with apt-get when it runs as root. None when it cannot be had."""
+    import os
+    import shutil
+    import subprocess
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=900,
+                       capture_output=True)
+        path = shutil.which("chromium")
+    return path
