@@ -170,6 +170,7 @@ class BaselineModel:
         self.page_clf: Any = None
         self.intent_clf: Any = None
         self.intent_classes: list[str] = []
+        self._intent_const: dict[str, float] = {}  # intents training never (or always) saw: their rate
 
     # training ----------------------------------------------------------------------------------
 
@@ -219,9 +220,7 @@ class BaselineModel:
         y = mlb.fit_transform(ref_intents)
         seen = y.any(axis=0) & ~y.all(axis=0)  # a label never (or always) present cannot be learnt
         self.intent_classes = [i for i, s in zip(INTENTS, seen, strict=True) if s]
-        self._intent_const = {
-            i: float(y[:, k].mean()) for k, i in enumerate(INTENTS) if not seen[k]
-        }
+        self._intent_const = {i: float(y[:, k].mean()) for k, i in enumerate(INTENTS) if not seen[k]}
         if self.intent_classes:
             self.intent_clf = make_pipeline(
                 tfidf(), OneVsRestClassifier(LogisticRegression(C=c.intent_c, max_iter=2000))

@@ -8,17 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from cardio_intake import config
+from cardio_intake.model.predictor import tracking_uri
 from training.config import TrainConfig
 from training.gate import GateDecision, decide
 
 log = logging.getLogger(__name__)
-
-
-def tracking_uri() -> str:
-    """MLFLOW_TRACKING_URI when set (config reads it at import), else the embedded sqlite file."""
-    import os
-
-    return os.environ.get("MLFLOW_TRACKING_URI") or config.MLFLOW_TRACKING_URI
 
 
 def start_run(cfg: TrainConfig, run_id: str | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,11 @@ class Predictor:
 # --- loading -----------------------------------------------------------------------------------
 
 
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI as set now (a server, or a test's own file), else the embedded sqlite file."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or config.MLFLOW_TRACKING_URI
+
+
 def _version_label(uri: str) -> str:
     """``cardio-intake-referral:7`` for a registry URI (alias or version), else the URI itself."""
     from mlflow import MlflowClient
@@ -114,13 +120,13 @@ def resolve_model_dir(uri: str | None = None) -> tuple[Path, str]:
         return find_model_dir(local), f"local:{local.resolve().name}"
     import mlflow
 
-    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    mlflow.set_tracking_uri(tracking_uri())
     try:
         version = _version_label(uri)
         path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # MlflowException and friends: say what to do
         raise LookupError(
-            f"cannot load model {uri!r} from {config.MLFLOW_TRACKING_URI}: {exc}. "
+            f"cannot load model {uri!r} from {tracking_uri()}: {exc}. "
             "Train one with `python -m training.train --config training/configs/quick.yaml` "
             "or pass --model PATH_OR_URI."
         ) from exc

@@ -1,0 +1,128 @@
+"""Training pieces: config, packing, BIO spans, the champion gate, reproducibility and resume."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+import torch
+from model_fixtures import write_synthetic_corpus
+
+from cardio_intake.labels import BIO_LABELS
+from training.config import DataArgs, TrainArgs, config_from_dict, load_config
+from training.gate import decide, gate_score
+
+CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
+
+
+# --- gate ------------------------------------------------------------------------------------
+
+
+def test_gate_promotes_first_model_and_only_strictly_better_ones() -> None:
+    assert decide("gate_score", 0.5, None).promote
+    assert decide("gate_score", 0.91, 0.90).promote
+    assert not decide("gate_score", 0.90, 0.90).promote  # a tie keeps the champion
+    assert not decide("gate_score", 0.80, 0.90).promote
+    assert not decide("gate_score", 0.905, 0.90, min_gain=0.01).promote
+    assert not decide("gate_score", math.nan, 0.1).promote
+    assert decide("gate_score", 0.1, math.nan).promote  # an unscorable champion is beaten
+
+
+def test_gate_summary_prints_both_figures() -> None:
+    text = decide("gate_score", 0.8123, 0.7001).summary()
+    assert "0.8123" in text and "0.7001" in text and "PROMOTE" in text
+
+
+def test_gate_score_is_the_mean_of_the_three_product_figures() -> None:
+    assert gate_score({"intent_micro_f1": 0.9, "entity_f1": 0.6, "straight_through": 0.3}) == pytest.approx(0.6)
+
+
+# --- config ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["tiny", "quick", "default"])
+def test_shipped_configs_load(name: str) -> None:
+    cfg = load_config(CONFIGS / f"{name}.yaml")
+    assert cfg.train.epochs >= 1 and cfg.model.stride < cfg.model.max_len - 2
+
+
+def test_config_rejects_unknown_keys_and_applies_overrides() -> None:
+    with pytest.raises(ValueError, match="unknown keys"):
+        config_from_dict({"train": {"epoch": 3}})
+    with pytest.raises(ValueError, match="sections"):
+        config_from_dict({"optim": {}})
+    cfg = load_config(CONFIGS / "tiny.yaml", ["train.epochs=7", "model.use_layout=false"])
+    assert cfg.train.epochs == 7 and cfg.model.use_layout is False
+
+
+# --- loop pieces ------------------------------------------------------------------------------
+
+
+def test_bio_spans_exact() -> None:
+    from training.loop import bio_spans
+
+    ids = [BIO_LABELS.index(t) for t in ["O", "B-PAYER", "I-PAYER", "B-PAYER", "I-MRN", "O", "B-CPT"]]
+    assert bio_spans(ids) == {("PAYER", 1, 3), ("PAYER", 3, 4), ("MRN", 4, 5), ("CPT", 6, 7)}
+
+
+@pytest.fixture(scope="module")
+def tiny_setup(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from training.train import build, prepare_data
+
+    corpus = write_synthetic_corpus(tmp_path_factory.mktemp("syn") / "corpus", n=12)
+    cfg = load_config(CONFIGS / "tiny.yaml")
+    cfg.data = DataArgs(source="gold", corpus_dir=str(corpus))
+    _, tokenizer = build(cfg)
+    return cfg, prepare_data(cfg, tokenizer)
+
+
+def test_pack_steps_covers_every_document_once_within_budget(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from training.loop import pack_steps
+
+    _, data = tiny_setup
+    ex = data["examples"]["train"]
+    steps = pack_steps(ex, 4, random.Random(1))
+    assert sorted(i for s in steps for i in s) == list(range(len(ex)))
+    for s in steps:
+        assert len(s) == 1 or sum(ex[i].n_windows for i in s) <= 4
+
+
+class Crash(Exception):
+    pass
+
+
+def _train(cfg, data, run_dir: Path, epochs: int, resume: bool = False, crash_after: int | None = None):  # type: ignore[no-untyped-def]
+    from training.loop import seed_everything, train_loop
+    from training.train import build
+
+    def on_epoch(state, metrics):  # type: ignore[no-untyped-def]
+        if crash_after is not None and state.epoch >= crash_after:
+            raise Crash  # the process dies after the epoch's checkpoint is written
+
+    seed_everything(cfg.train.seed)
+    model, _ = build(cfg)
+    args = TrainArgs(**{**cfg.train.__dict__, "epochs": epochs, "resume": resume, "patience": 99})
+    state = train_loop(model, data["examples"]["train"], data["examples"]["validation"], args, run_dir, on_epoch, all_new=True)
+    return model, state
+
+
+def test_training_is_reproducible_and_resume_continues_exactly(tiny_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cfg, data = tiny_setup
+    a, state_a = _train(cfg, data, tmp_path / "a", epochs=2)
+    b, _ = _train(cfg, data, tmp_path / "b", epochs=2)
+    # same seed, same data: identical weights (best.pt of epoch 2 or 1, the same in both runs)
+    for (k, va), vb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.equal(va, vb), k
+    assert state_a.epoch == 2 and len(state_a.history) == 2
+    assert state_a.history[-1]["train_loss"] < state_a.history[0]["train_loss"] * 1.5
+    # a crash after epoch 1, then resume: the same weights as two epochs in one go
+    with pytest.raises(Crash):
+        _train(cfg, data, tmp_path / "c", epochs=2, crash_after=1)
+    _, state_c = _train(cfg, data, tmp_path / "c", epochs=2, resume=True)
+    assert state_c.epoch == 2 and len(state_c.history) == 2
+    ck_a = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)["model"]
+    ck_c = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=False)["model"]
+    for k in ck_a:
+        assert torch.equal(ck_a[k], ck_c[k]), k
