@@ -33,6 +33,55 @@ def step_summarize(corpus: Path) -> None:
     print_packet_summary(corpus)
 
 
+DEMO_DATASET = config.DATA_DIR / "demo" / "dataset"
+
+
+def step_train_quick(corpus: Path = DEMO_CORPUS) -> None:
+    """Train the `quick` model when the registry has no champion yet (OCR-aligned demo dataset when
+    one was built, else the corpus's gold words)."""
+    from cardio_intake.model.predictor import CHAMPION_URI, resolve_model_dir
+
+    try:
+        _, version = resolve_model_dir(CHAMPION_URI)
+        console.print(f"[green]model[/] champion {version} found; not training")
+        return
+    except (LookupError, FileNotFoundError):
+        console.print("[yellow]model[/] no champion yet: training the quick config")
+    from training.config import load_config
+    from training.train import run
+
+    overrides = [f"data.dataset_dir={DEMO_DATASET}"] if DEMO_DATASET.exists() else [
+        "data.source=gold", f"data.corpus_dir={corpus}"
+    ]
+    run(load_config(config.PROJECT_ROOT / "training" / "configs" / "quick.yaml", overrides))
+
+
+def step_predict(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
+    """Predict a few of the corpus's faxes with the champion and show what came out."""
+    from rich.table import Table
+
+    from cardio_intake.corpus.gold import read_labels
+    from cardio_intake.model.predictor import load_predictor
+
+    predictor = load_predictor()
+    packets = sorted(read_labels(corpus), key=lambda p: (p.split != "test", p.doc_id))[:n]
+    table = Table(title=f"predictions ({predictor.model_version})")
+    for col in ("file", "pages", "referral", "patient", "payer", "intents", "review"):
+        table.add_column(col)
+    for packet in packets:
+        pred = predictor.predict_bytes((corpus / packet.file).read_bytes(), Path(packet.file).name)
+        for k, ref in enumerate(pred.referrals):
+            table.add_row(
+                pred.document, str(len(pred.pages)), f"{k + 1}/{len(pred.referrals)}",
+                ref.fields.patient_name or "-", ref.fields.payer or "-",
+                ", ".join(i.label for i in ref.intents) or "-",
+                ", ".join(ref.review.reasons) if ref.review.needed else "straight through",
+            )
+    console.print(table)
+
+
 def run_demo() -> None:
     corpus = step_generate()
     step_summarize(corpus)
+    step_train_quick(corpus)
+    step_predict(corpus)
