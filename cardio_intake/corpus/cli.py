@@ -40,3 +40,9 @@ def show(
         typer.echo(f"error: {corpus} is not a corpus (no labels.jsonl); run `cardio-intake data generate`", err=True)
         raise typer.Exit(2)
     print_packet_summary(corpus, doc_id=doc_id)
+
+
+# --- commands owned by other modules ---------------------------------------------------------
+from cardio_intake.ingest.cli import build_dataset as _build_dataset  # noqa: E402
+
+app.command("build-dataset")(_build_dataset)

@@ -94,3 +94,27 @@ def text_lines(page: Page) -> list[str]:
         lines[-1].append(w.text)
         prev = w.box_px
     return [" ".join(words) for words in lines]
+
+
+def build_dataset(
+    corpus: Path = typer.Option(None, "--corpus", help="corpus directory from `data generate` [default: data/corpus]"),
+    out: Path = typer.Option(None, "--out", help="where to save the DatasetDict [default: data/dataset]"),
+    workers: int = typer.Option(2, "--workers", min=1, help="packets OCR'd in parallel (one process each)"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="only the first N packets (a quick look)"),
+) -> None:
+    """OCR every packet of a corpus and align its gold tags onto the OCR words: an HF DatasetDict
+    (train/validation/test as in the corpus) plus coverage.json with the alignment coverage."""
+    from cardio_intake import config
+    from cardio_intake.ingest.dataset_builder import build_dataset as build
+
+    corpus = corpus or config.CORPUS_DIR
+    out = out or config.DATASET_DIR
+    if not (corpus / "labels.jsonl").is_file():
+        print(f"error: {corpus}: not_a_corpus: no labels.jsonl; run `cardio-intake data generate`", file=sys.stderr)
+        raise typer.Exit(2)
+    dsd = build(corpus, out, workers=workers, limit=limit)
+    typer.echo(f"saved {out} ({', '.join(f'{k}: {len(v)}' for k, v in dsd.items())}); coverage in {out / 'coverage.json'}")
+    failed = json.loads((out / "coverage.json").read_text(encoding="utf-8"))["failed"]
+    if failed:
+        print(f"error: {corpus}: unreadable_packets: {len(failed)} packet(s) failed, listed in coverage.json", file=sys.stderr)
+        raise typer.Exit(1)
