@@ -57,6 +57,11 @@ from evaluation.cli import benchmark_app, evaluate_command  # noqa: E402
 app.command("evaluate")(evaluate_command)
 app.add_typer(benchmark_app, name="benchmark", help="Public benchmarks of the model code (FUNSD).")
 
+from serving.cli import keys_app, serving_app  # noqa: E402
+
+app.add_typer(keys_app, name="keys", help="Create, list and revoke the API's keys (stored hashed).")
+app.add_typer(serving_app, name="serving", help="Prepare and inspect the BentoML intake service.")
+
 
 if __name__ == "__main__":
     app()
