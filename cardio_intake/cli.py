@@ -62,6 +62,11 @@ from serving.cli import keys_app, serving_app  # noqa: E402
 app.add_typer(keys_app, name="keys", help="Create, list and revoke the API's keys (stored hashed).")
 app.add_typer(serving_app, name="serving", help="Prepare and inspect the BentoML intake service.")
 
+from cardio_intake.rules.cli import policies_app, triage_command  # noqa: E402
+
+app.add_typer(policies_app, name="policies", help="Validate and list the prior-auth and scheduling policies.")
+app.command("triage")(triage_command)
+
 
 if __name__ == "__main__":
     app()
