@@ -7,6 +7,7 @@ MLflow (config, dataset fingerprints, per-epoch metrics, label maps, model) -> r
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 from pathlib import Path
@@ -102,6 +103,10 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         predictor = Predictor(LoadedModel(model, tokenizer, model.spec, Calibration()), "candidate")
         assess.calibrate(predictor, data["rows"]["validation"], progress)
         model_dir = save_model_dir(run_dir / "model", model, tokenizer, predictor.calibration)
+        (model_dir / "training.json").write_text(json.dumps({
+            "train_seconds": train_s, "epochs": state.epoch, "best_epoch": state.best_epoch, "stopped": state.stopped,
+            "history": state.history, "config": cfg.to_dict(), "fingerprints": data["fingerprints"],
+        }, indent=2), encoding="utf-8")
         test_rows = data["rows"]["test"] or data["rows"]["validation"]
         test = assess.score(predictor, test_rows, progress)
         tracking.log_metrics_final(train_s, state, test)
