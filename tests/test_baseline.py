@@ -150,6 +150,10 @@ def test_baseline_trains_logs_and_predicts(tiny_dataset: Path, tmp_path: Path) -
     (version,) = client.search_model_versions(f"name='{REGISTERED_BASELINE_NAME}'")
     run_data = client.get_run(str(version.run_id)).data
     assert run_data.tags["dataset_fingerprint"] == run_data.params["dataset_fingerprint"]
+    from training.data import fingerprint
+
+    test_rows = [dict(r) for r in load_from_disk(str(tiny_dataset))["test"]]
+    assert run_data.tags["dataset.test.fingerprint"] == fingerprint(test_rows)  # as the model's runs tag it
     assert float(run_data.metrics["test/entity_f1"]) == pytest.approx(metrics["test/entity_f1"])
     pyfunc = mlflow.pyfunc.load_model(f"models:/{REGISTERED_BASELINE_NAME}/{version.version}")
     pages = json.dumps([{"words": w, "boxes": b} for w, b in row_pages(row)])

@@ -27,28 +27,29 @@ from cardio_intake import config
 from cardio_intake.extraction.calibration import Calibration
 from cardio_intake.extraction.fit import fit_calibration
 from cardio_intake.extraction.scoring import score_predictions
+from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.schemas import Prediction
 from training.baseline_model import BaselineConfig, BaselineModel, BaselinePredictor, row_pages
 
 REGISTERED_BASELINE_NAME = "cardio-intake-baseline"
-EXPERIMENT = "cardio-intake"
+EXPERIMENT = "cardio-intake-referral"  # the referral model's experiment: runs side by side
 HEADLINE = ("intent_micro_f1", "entity_f1", "field_em/mean", "straight_through", "page_type_accuracy",
             "referral_split_accuracy", "auto_rate", "auto_error")
 
 console = Console(stderr=True)
 
 
-def dataset_fingerprint(splits: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
-    """sha256 over every row's id, words, boxes and labels, split by split: the same data gives the
-    same fingerprint on any machine (unlike the cache fingerprints ``datasets`` keeps)."""
-    h = hashlib.sha256()
-    for name in sorted(splits):
-        h.update(name.encode())
-        for row in splits[name]:
-            payload = {k: row[k] for k in ("doc_id", "words", "bboxes", "ner_tags", "page_types",
-                                           "page_referral", "referral_intents", "referral_fields") if k in row}
-            h.update(json.dumps(payload, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:16]
+def dataset_fingerprints(splits: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+    """Per split, the same content hash the referral model's runs log (training.data.fingerprint),
+    so a baseline run and a model run on the same data carry the same tags."""
+    from training.data import fingerprint
+
+    return {name: fingerprint(rows) for name, rows in splits.items()}
+
+
+def dataset_fingerprint(fingerprints: Mapping[str, str]) -> str:
+    """One digest over the per-split fingerprints."""
+    return hashlib.sha256(json.dumps(dict(fingerprints), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _progress() -> Progress:
@@ -103,8 +104,8 @@ def train_baseline(
 
 
 def log_to_mlflow(
-    model_dir: Path, cfg: BaselineConfig, metrics: Mapping[str, float], fingerprint: str, dataset: Path,
-    tracking_uri: str, register: bool = True,
+    model_dir: Path, cfg: BaselineConfig, metrics: Mapping[str, float], fingerprints: Mapping[str, str],
+    sizes: Mapping[str, int], dataset: Path, tracking_uri: str, register: bool = True,
 ) -> str:
     import mlflow
 
@@ -115,9 +116,14 @@ def log_to_mlflow(
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_experiment(EXPERIMENT)
     with mlflow.start_run(run_name="baseline-sklearn") as run:
-        mlflow.set_tags({"model_type": "sklearn-baseline", "dataset_fingerprint": fingerprint,
-                         "dataset": str(dataset)})
+        fingerprint = dataset_fingerprint(fingerprints)
+        mlflow.set_tags({"model_type": "sklearn-baseline", "dataset_fingerprint": fingerprint, "dataset": str(dataset)})
+        mlflow.set_tags({f"dataset.{k}.fingerprint": v for k, v in fingerprints.items()})
+        mlflow.set_tags({f"dataset.{k}.documents": str(v) for k, v in sizes.items()})
         mlflow.log_params({**asdict(cfg), "dataset_fingerprint": fingerprint})
+        mlflow.log_dict(
+            {"tags": list(BIO_LABELS), "page_types": list(PAGE_TYPES), "intents": list(INTENTS)}, "label_maps.json"
+        )
         mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()})
         mlflow.log_artifact(str(model_dir / "calibration.json"))
         mlflow.log_dict(asdict(cfg), "config.json")
@@ -160,14 +166,16 @@ def run(
     dataset: Path, out: Path, tracking_uri: str, cfg: BaselineConfig, mlflow_log: bool = True, register: bool = True
 ) -> dict[str, float]:
     splits = load_splits(dataset)
-    fingerprint = dataset_fingerprint(splits)
+    fingerprints = dataset_fingerprints(splits)
+    fingerprint = dataset_fingerprint(fingerprints)
     console.print(f"dataset {dataset} ({', '.join(f'{k}: {len(v)}' for k, v in splits.items())}), "
                   f"fingerprint {fingerprint}")
     model, calibration, metrics = train_baseline(splits, cfg)
     model.save(out, calibration, {"config": asdict(cfg), "dataset_fingerprint": fingerprint, "metrics": metrics})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     if mlflow_log:
-        run_id = log_to_mlflow(out, cfg, metrics, fingerprint, dataset, tracking_uri, register)
+        sizes = {k: len(v) for k, v in splits.items()}
+        run_id = log_to_mlflow(out, cfg, metrics, fingerprints, sizes, dataset, tracking_uri, register)
         console.print(f"MLflow run {run_id} at {tracking_uri}"
                       + (f"; registered as {REGISTERED_BASELINE_NAME}" if register else ""))
     print_table(metrics)
@@ -181,7 +189,9 @@ app = typer.Typer(add_completion=False, help=__doc__)
 def main(
     dataset: Path = typer.Option(config.DATASET_DIR, "--dataset", help="HF DatasetDict saved with save_to_disk"),
     out: Path = typer.Option(config.MODELS_DIR / "baseline", "--out", help="where the model directory is written"),
-    tracking_uri: str = typer.Option(config.MLFLOW_TRACKING_URI, help="MLflow tracking URI"),
+    tracking_uri: str | None = typer.Option(
+        None, help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else the embedded sqlite file)"
+    ),
     no_mlflow: bool = typer.Option(False, "--no-mlflow", help="train and score only; log nothing"),
     no_register: bool = typer.Option(False, "--no-register", help="log the run but do not register the model"),
     seed: int = typer.Option(BaselineConfig.seed, help="random seed of the token classifier"),
@@ -191,7 +201,9 @@ def main(
     cfg = BaselineConfig(**{**{f.name: getattr(BaselineConfig, f.name) for f in fields(BaselineConfig)},
                             "seed": seed, "token_epochs": token_epochs})
     try:
-        run(dataset, out, tracking_uri, cfg, mlflow_log=not no_mlflow, register=not no_register)
+        from cardio_intake.model.predictor import tracking_uri as default_tracking_uri
+
+        run(dataset, out, tracking_uri or default_tracking_uri(), cfg, mlflow_log=not no_mlflow, register=not no_register)
     except (FileNotFoundError, ValueError) as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
