@@ -67,6 +67,10 @@ from cardio_intake.rules.cli import policies_app, triage_command  # noqa: E402
 app.add_typer(policies_app, name="policies", help="Validate and list the prior-auth and scheduling policies.")
 app.command("triage")(triage_command)
 
+from cardio_intake.labelstudio.cli import label_app  # noqa: E402
+
+app.add_typer(label_app, name="label", help="Label Studio export/import and active learning for retraining.")
+
 
 if __name__ == "__main__":
     app()
