@@ -207,7 +207,12 @@ class FakeRules:
     calls: int = 0
 
     def __call__(
-        self, referral: ReferralPrediction, practice_id: str, today: date, state: WorkflowState | None = None
+        self,
+        referral: ReferralPrediction,
+        practice_id: str,
+        today: date,
+        state: WorkflowState | None = None,
+        page_types: list[str] | None = None,
     ) -> TriageDecision:
         self.calls += 1
         payer = referral.fields.payer

@@ -98,12 +98,12 @@ def test_prerequisite_and_documentation_block_until_done(
     tte, tee = referral.orders
     day = date(2026, 11, 20)
     assert codes(session, tee.id, day, clock) == [
-        "prerequisite_not_done:echo_tte",
         "documentation_missing:office_note_within_60_days",
+        "prerequisite_not_done:echo_tte",
     ]
     assert referral.queue == "records_request"
     schedule_order(session, tte.id, date(2026, 11, 5), clock=clock)
-    assert codes(session, tee.id, day, clock)[0] == "prerequisite_not_done:echo_tte"  # booked is not done
+    assert codes(session, tee.id, day, clock)[-1] == "prerequisite_not_done:echo_tte"  # booked is not done
     set_order_status(session, tte.id, OrderStatus.COMPLETED, triage_fn=rules, clock=clock)
     assert codes(session, tee.id, day, clock) == ["documentation_missing:office_note_within_60_days"]
     record_documentation(session, tee.id, ["office_note_within_60_days"], triage_fn=rules, clock=clock, actor="key:bob")

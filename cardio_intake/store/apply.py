@@ -27,6 +27,7 @@ def new_referral(
     practice_id: str,
     prediction: ReferralPrediction,
     decision: TriageDecision,
+    page_types: list[str],
     now: datetime,
 ) -> ReferralRow:
     """A referral with its orders and authorizations (not yet added to a session)."""
@@ -45,6 +46,7 @@ def new_referral(
         review_needed=prediction.review.needed,
         patient_name=prediction.fields.patient_name,
         payer=prediction.fields.payer,
+        page_types=list(page_types),
         prediction=prediction.model_dump(mode="json"),
         triage=decision.model_dump(mode="json"),
     )
@@ -77,7 +79,7 @@ def _new_authorization(od: OrderDecision, referral: ReferralRow, now: datetime) 
         reason=pa.reason,
         source=pa.source,
         submit_by=pa.submit_by if pa.required else None,
-        decision_window_hours=sla.decision_window_hours(referral.priority),
+        decision_window_hours=sla.decision_window_hours(referral.priority, pa.expedited),
         updated_at=now,
         version=1,
     )
@@ -138,7 +140,9 @@ def retriage(
     """
     before = snapshot(referral)
     prediction = ReferralPrediction.model_validate(referral.prediction)
-    decision = triage_fn(prediction, referral.practice_id, now.date(), workflow_state(referral))
+    decision = triage_fn(
+        prediction, referral.practice_id, now.date(), workflow_state(referral), list(referral.page_types)
+    )
     by_service: dict[str, list[OrderDecision]] = {}
     for od in decision.orders:
         by_service.setdefault(od.service, []).append(od)

@@ -1,8 +1,10 @@
 """The scheduling gate: may this order be booked on this date? If not, every reason why.
 
-Evaluated from the stored state (authorization status and window, prerequisite orders, documentation),
-so it holds even when the rules' last decision is stale; decisions of the rules layer that the store
-does not track itself (out of network, unknown payer ...) are carried over from the latest triage.
+Authorization (status and validity window against the asked date), documentation and review are
+evaluated from the stored state, so they hold even when the rules' last decision is stale. The rest of
+the latest triage's blockers are carried over: prerequisites (the rules know which prerequisite may
+stand in for which; re-triage runs whenever an order is completed), payer not accepted, service not
+offered.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from cardio_intake.store.models import OrderRow, ReferralRow
 from cardio_intake.store.states import AuthStatus, OrderStatus
 from cardio_intake.store.views import AppointmentCheck, Blocker
 
-#: Triage blocker codes the gate re-evaluates from stored state (so a stale decision cannot block or free).
+#: Triage blocker codes the gate re-evaluates itself from stored state for the asked date (authorization
+#: status and window, documentation received, review done), so a stale decision cannot block or free.
+#: Every other code of the latest triage is carried over: prerequisites (``prerequisite_pending:<service>``,
+#: re-evaluated by re-triage whenever an order is completed), payer not accepted, service not offered.
 STATE_DERIVED_PREFIXES: tuple[str, ...] = (
     "prior_auth",
     "auth_",
-    "documentation",
-    "prerequisite",
-    "depends_on",
-    "review",
+    "documentation_missing",
+    "review_needed",
     "extraction_review",
 )
 
@@ -43,22 +46,27 @@ def order_blockers(order: OrderRow, day: date, today: date) -> list[Blocker]:
             Blocker(code="extraction_review_pending", detail="the extracted referral awaits a person's review")
         )
     blockers.extend(_auth_blockers(order, day))
-    for prerequisite in order.depends_on:
-        siblings = [o for o in referral.orders if o.service == prerequisite and o.id != order.id]
-        if not any(o.status == OrderStatus.COMPLETED for o in siblings):
-            state = siblings[0].status if siblings else "not ordered in this referral"
-            blockers.append(
-                Blocker(
-                    code=f"prerequisite_not_done:{prerequisite}",
-                    detail=f"{prerequisite} must be completed first (it is {state})",
-                )
-            )
     for item in order.documentation_missing:
         blockers.append(Blocker(code=f"documentation_missing:{item}", detail=f"documentation missing: {item}"))
     for code in order.blocked_by:
         if not code.startswith(STATE_DERIVED_PREFIXES):
-            blockers.append(Blocker(code=code, detail=f"rules layer: {code}"))
+            blockers.append(Blocker(code=code, detail=_carried_detail(code)))
     return blockers
+
+
+_CARRIED_DETAILS = {
+    "prerequisite_pending": "{} must be completed first",
+    "prerequisite_not_done": "{} must be completed first",
+    "prerequisite_not_ordered": "{} must be ordered and completed first",
+    "payer_not_accepted": "the practice does not accept this payer/plan",
+    "service_not_offered": "the practice does not offer this service: refer to a partner",
+}
+
+
+def _carried_detail(code: str) -> str:
+    name, _, arg = code.partition(":")
+    template = _CARRIED_DETAILS.get(name)
+    return template.format(arg) if template else f"rules layer: {code}"
 
 
 def _auth_blockers(order: OrderRow, day: date) -> list[Blocker]:

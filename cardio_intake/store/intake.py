@@ -167,20 +167,23 @@ def process(
         return
     now = clock()
     try:
-        decisions = [
-            (ref, triage_fn(ref, doc.practice_id, now.date(), None)) for ref in _referrals_of(prediction)
-        ]
+        by_page = {p.page: p.type for p in prediction.pages}
+        decisions = []
+        for ref in _referrals_of(prediction):
+            page_types: list[str] = [by_page[n] for n in ref.pages if n in by_page]
+            decisions.append((ref, page_types, triage_fn(ref, doc.practice_id, now.date(), None, page_types)))
     except Exception as exc:
         _fail(session, doc, exc, clock=clock, actor=actor)
         return
     try:
-        for position, (ref, decision) in enumerate(decisions):
+        for position, (ref, page_types, decision) in enumerate(decisions):
             referral = new_referral(
                 document_id=doc.id,
                 position=position,
                 practice_id=doc.practice_id,
                 prediction=ref,
                 decision=decision,
+                page_types=page_types,
                 now=now,
             )
             session.add(referral)

@@ -89,6 +89,8 @@ class ReferralRow(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(128))
     patient_name: Mapped[str | None] = mapped_column(String(255))
     payer: Mapped[str | None] = mapped_column(String(255))
+    #: Predicted page types of the referral's own pages (the rules read them as documentation evidence).
+    page_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: The contract's ReferralPrediction and the latest TriageDecision, as JSON.
     prediction: Mapped[dict[str, Any]] = mapped_column(JSONType)
     triage: Mapped[dict[str, Any]] = mapped_column(JSONType)

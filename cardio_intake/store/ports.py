@@ -45,7 +45,11 @@ class WorkflowState(BaseModel):
 
 
 class TriageFn(Protocol):
-    """``triage_fn(referral, practice_id, today, state)``: the rules layer with policies bound."""
+    """``triage_fn(referral, practice_id, today, state, page_types)``: the rules layer with policies bound.
+
+    ``state`` is None at intake (nothing has happened yet); ``page_types`` are the predicted types of
+    the referral's own pages. ``cardio_intake.store.rules_adapter.RulesTriage`` is the real one.
+    """
 
     def __call__(
         self,
@@ -53,4 +57,5 @@ class TriageFn(Protocol):
         practice_id: str,
         today: date,
         state: WorkflowState | None = None,
+        page_types: list[str] | None = None,
     ) -> TriageDecision: ...

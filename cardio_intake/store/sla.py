@@ -49,9 +49,11 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), UTC)
 
 
-def decision_window_hours(priority: str) -> int:
-    """Expedited review for urgent and stat referrals, standard otherwise."""
-    return EXPEDITED_DECISION_HOURS if priority in ("urgent", "stat") else STANDARD_DECISION_HOURS
+def decision_window_hours(priority: str, expedited: bool | None = None) -> int:
+    """Expedited review when the rules say so, else for urgent and stat referrals; standard otherwise."""
+    if expedited is None:
+        expedited = priority in ("urgent", "stat")
+    return EXPEDITED_DECISION_HOURS if expedited else STANDARD_DECISION_HOURS
 
 
 def aging_bucket(age_hours: float) -> str:

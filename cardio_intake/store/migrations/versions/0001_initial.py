@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("reviewed_by", sa.String(128), nullable=True),
         sa.Column("patient_name", sa.String(255), nullable=True),
         sa.Column("payer", sa.String(255), nullable=True),
+        sa.Column("page_types", JSON, nullable=False),
         sa.Column("prediction", JSON, nullable=False),
         sa.Column("triage", JSON, nullable=False),
         sa.UniqueConstraint("document_id", "position", name="uq_referral_document_position"),
