@@ -80,8 +80,25 @@ def step_predict(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
     console.print(table)
 
 
+def step_evaluate(corpus: Path = DEMO_CORPUS, limit: int = 8) -> Path:
+    """Evaluate the champion on the demo corpus's test split (unseen layout families): the QA report,
+    logged to the champion's MLflow run. Prints the report's path."""
+    from evaluation.evaluate import CHAMPION_URI, evaluate
+
+    with console.status("[bold]evaluating the champion on the test split (OCR + model)..."):
+        outcome = evaluate(CHAMPION_URI, corpus, champion_uri=None, limit=limit)
+    h = outcome.report.metrics.headline
+    console.print(f"[green]evaluation[/] {outcome.report.model.version}: intent micro-F1 {h['intent_micro_f1']:.3f}, "
+                  f"entity F1 {h['entity_micro_f1']:.3f}, straight-through {h['straight_through']:.1%} on "
+                  f"{outcome.report.metrics.documents} test documents "
+                  f"({'PASS' if outcome.report.passed else 'FAIL'} against evaluation/thresholds.yaml)")
+    console.print(f"report: {outcome.html}")
+    return outcome.html
+
+
 def run_demo() -> None:
     corpus = step_generate()
     step_summarize(corpus)
     step_train_quick(corpus)
     step_predict(corpus)
+    step_evaluate(corpus)
