@@ -15,7 +15,7 @@ from cardio_intake.ingest.ocr import OcrTask, ocr_page
 from cardio_intake.ingest.pages import PageImage
 from cardio_intake.ingest.pdf import iter_pdf_pages, open_pdf
 from cardio_intake.ingest.pool import default_workers, get_pool, kill_pool
-from cardio_intake.ingest.raster import iter_raster_pages
+from cardio_intake.ingest.raster import open_raster
 from cardio_intake.ingest.sniff import sniff_format
 
 #: Extra seconds the parent waits beyond the per-page OCR timeout (worker start-up, queueing)
@@ -45,8 +45,8 @@ def load_document(
         finally:
             pdf.close()
     else:
-        raster = iter_raster_pages(data, fmt, limits)
-        pages = _finish_pages(raster, None, limits, ocr, n_workers)
+        n_pages, raster = open_raster(data, fmt, limits)
+        pages = _finish_pages(raster, n_pages, limits, ocr, n_workers)
     return Document(pages=pages, format=fmt, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -63,14 +63,10 @@ def load_path(
     return load_document(p.read_bytes(), limits=limits, ocr=ocr, workers=workers)
 
 
-def _finish_pages(
-    items: Iterable[Page | PageImage], n_pages: int | None, limits: Limits, ocr: bool, workers: int
-) -> list[Page]:
-    items = list(items) if n_pages is None else items  # raster pages: structural checks run first
-    count = n_pages if n_pages is not None else len(items)  # type: ignore[arg-type]
+def _finish_pages(items: Iterable[Page | PageImage], n_pages: int, limits: Limits, ocr: bool, workers: int) -> list[Page]:
     if not ocr:
         return [it if isinstance(it, Page) else _blank(it) for it in items]
-    if workers <= 1 or count <= 1:
+    if workers <= 1 or n_pages <= 1:
         return [it if isinstance(it, Page) else ocr_page(OcrTask(it, limits.ocr_timeout_s)) for it in items]
     return _ocr_parallel(iter(items), limits, workers)
 

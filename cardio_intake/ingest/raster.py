@@ -30,8 +30,14 @@ _DPI_RANGE = (50.0, 1200.0)
 
 
 def iter_raster_pages(data: bytes, fmt: str, limits: Limits) -> Iterator[PageImage]:
-    """Yield the pages of a PNG, JPEG or TIFF file. All structural checks (page count, declared
-    sizes) run before the first page is decoded, so a bomb or a 10,000-frame TIFF fails fast."""
+    """The pages of a PNG, JPEG or TIFF file, decoded one at a time."""
+    return open_raster(data, fmt, limits)[1]
+
+
+def open_raster(data: bytes, fmt: str, limits: Limits) -> tuple[int, Iterator[PageImage]]:
+    """Page count and a lazy iterator of decoded pages. All structural checks (page count,
+    declared sizes) run here, before any pixel is decoded, so a bomb or a 10,000-frame TIFF fails
+    fast; pages are then decoded one by one, so memory holds only the pages being OCR'd."""
     with warnings.catch_warnings():
         # Damaged files make PIL warn ("Corrupt EXIF data", bomb thresholds): the limits and typed
         # errors here are the answer, the warnings would only leak to the caller's logs.
@@ -42,6 +48,10 @@ def iter_raster_pages(data: bytes, fmt: str, limits: Limits) -> Iterator[PageIma
         for idx in range(n_frames):
             _seek(img, idx, fmt)
             plans.append(_plan_frame(img, idx + 1, limits))
+    return n_frames, _decode_frames(img, fmt, plans)
+
+
+def _decode_frames(img: Image.Image, fmt: str, plans: list[tuple[float, float]]) -> Iterator[PageImage]:
     for idx, (xdpi, ydpi) in enumerate(plans):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
