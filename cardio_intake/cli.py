@@ -72,5 +72,14 @@ from cardio_intake.labelstudio.cli import label_app  # noqa: E402
 app.add_typer(label_app, name="label", help="Label Studio export/import and active learning for retraining.")
 
 
+from cardio_intake.store.cli import db_app, workflow_app  # noqa: E402
+from cardio_intake.store.cli import monitor as monitor_command  # noqa: E402
+from cardio_intake.store.cli import worklist as worklist_command  # noqa: E402
+
+app.command("worklist")(worklist_command)
+app.command("monitor")(monitor_command)
+app.add_typer(db_app, name="db", help="Workflow database migrations (DATABASE_URL or data/intake.db).")
+app.add_typer(workflow_app, name="workflow", help="Workflow upkeep: expiry sweep, re-triage after policy changes.")
+
 if __name__ == "__main__":
     app()
