@@ -78,7 +78,11 @@ def gold_dataset(corpus_dir: Path) -> Any:
     for packet in read_labels(corpus_dir):
         rows[packet.split].append(packet_to_example(packet))
     feats = dataset_features()
-    return DatasetDict({s: Dataset.from_list(r, features=feats) for s, r in rows.items()})
+    # from_list cannot type an empty split (a small corpus may have no validation packet)
+    return DatasetDict({
+        s: Dataset.from_list(r, features=feats) if r else Dataset.from_dict({k: [] for k in feats}, features=feats)
+        for s, r in rows.items()
+    })
 
 
 def load_dataset_dict(args: DataArgs) -> Any:
