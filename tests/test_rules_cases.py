@@ -102,8 +102,13 @@ def test_signature_without_keywords_still_works() -> None:
     """``triage(referral, practice, policies, today)``: page evidence absent, so the note is missing."""
     policies = shipped_policies()
     decision = triage(
-        make_referral(payer="UHC", intents=["echo_tte"], cpt=["93306"]), policies.practice("default"), policies, DEFAULT_TODAY
+        make_referral(payer="UHC", intents=["echo_tte"], cpt=["93306"]),
+        policies.practice("default"),
+        policies,
+        DEFAULT_TODAY,
     )
     (order,) = decision.orders
     assert order.documentation.missing == ["office_note_within_60_days"]
-    assert order.prior_auth.submit_by == date(2026, 3, 7)  # today + 21 days lead - 15 days ERISA - 1 day buffer
+    assert order.prior_auth.submit_by == date(
+        2026, 3, 7
+    )  # today + 21 days lead - 15 days ERISA - 1 day buffer
