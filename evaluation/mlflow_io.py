@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -12,11 +13,16 @@ from cardio_intake import config
 ARTIFACT_DIR = "evaluation"
 
 
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI as set now (tests and sites change it after import), else the project's."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or config.MLFLOW_TRACKING_URI
+
+
 def _client() -> Any:
     import mlflow
     from mlflow import MlflowClient
 
-    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    mlflow.set_tracking_uri(tracking_uri())
     return MlflowClient()
 
 
@@ -63,7 +69,7 @@ def latest_evaluated_run(experiment: str | None = None) -> str | None:
     """The most recent run that carries an evaluation (tag ``evaluation.passed``), optionally in one experiment."""
     import mlflow
 
-    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    mlflow.set_tracking_uri(tracking_uri())
     kwargs: dict[str, Any] = {"experiment_names": [experiment]} if experiment else {"search_all_experiments": True}
     runs = mlflow.search_runs(filter_string="tags.`evaluation.passed` != ''", order_by=["start_time DESC"],
                               max_results=1, output_format="list", **kwargs)
@@ -99,5 +105,5 @@ def local_model_path(uri: str) -> Path:
         return local
     import mlflow
 
-    mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
+    mlflow.set_tracking_uri(tracking_uri())
     return Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))

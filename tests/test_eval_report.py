@@ -130,6 +130,7 @@ def test_logged_to_mlflow_and_read_back(outcome, tmp_path: Path, monkeypatch: py
     from evaluation.mlflow_io import download_metrics, latest_evaluated_run, log_evaluation
 
     monkeypatch.setattr(config, "MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", config.MLFLOW_TRACKING_URI)
     mlflow.set_tracking_uri(config.MLFLOW_TRACKING_URI)
     exp = mlflow.create_experiment("eval-test", artifact_location=str(tmp_path / "artifacts"))
     with mlflow.start_run(experiment_id=exp) as run:

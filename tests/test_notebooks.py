@@ -65,6 +65,7 @@ def test_error_analysis_runs_on_an_mlflow_evaluation(tmp_path: Path, monkeypatch
                        log_mlflow=False, loader=lambda uri: model)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setattr(config, "MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     mlflow.set_tracking_uri(uri)
     exp = mlflow.create_experiment("nb", artifact_location=str(tmp_path / "artifacts"))
     with mlflow.start_run(experiment_id=exp) as run:
