@@ -24,6 +24,21 @@ RENDER_DPI = 200.0
 Box = tuple[float, float, float, float]
 
 
+# Word metrics are asked for again and again (labels, common words): cache them per process.
+_METRICS: dict[tuple[str, int, str], tuple[float, tuple[int, int, int, int]]] = {}
+
+
+def _metrics(font: Any, path: str, size: int, token: str) -> tuple[float, tuple[int, int, int, int]]:
+    key = (path, size, token)
+    m = _METRICS.get(key)
+    if m is None:
+        if len(_METRICS) > 200_000:
+            _METRICS.clear()
+        m = (float(font.getlength(token)), font.getbbox(token, anchor="ls"))
+        _METRICS[key] = m
+    return m
+
+
 @dataclass
 class EntitySpan:
     type: str
@@ -52,7 +67,7 @@ class Canvas:
         return int(ascent + descent)
 
     def text_width(self, text: str, size: int, style: str = "regular") -> float:
-        return float(self.font(size, style).getlength(text))
+        return _metrics(self.font(size, style), self.fonts.path(style), int(size), text)[0]
 
     def text(
         self,
@@ -72,9 +87,10 @@ class Canvas:
         previous span of that type is extended when ``continue_entity``). Returns the run's box
         (x0, line top, x end, line bottom)."""
         font = self.font(size, style)
+        path = self.fonts.path(style)
         ascent, descent = font.getmetrics()
         base = y + ascent
-        space = float(font.getlength(" "))
+        space = _metrics(font, path, int(size), " ")[0]
         cx = float(x)
         span: EntitySpan | None = None
         if entity is not None:
@@ -85,15 +101,15 @@ class Canvas:
                 self.entities.append(span)
         for token in text.split(" "):
             if token:
-                l, t, r, b = font.getbbox(token, anchor="ls")
-                box = (cx + l, base + t, cx + r, base + b)
+                advance, (bl, bt, br, bb) = _metrics(font, path, int(size), token)
+                box = (cx + bl, base + bt, cx + br, base + bb)
                 tag = "O"
                 if span is not None:
                     tag = ("I-" if span.words else "B-") + span.type
                     span.words.append(len(self.words))
                 self.words.append((token, box, tag))
-                self.ops.append(("text", cx, base, token, self.fonts.path(style), int(size), gray))
-                cx += float(font.getlength(token))
+                self.ops.append(("text", cx, base, token, path, int(size), gray))
+                cx += advance
             cx += space
         return (float(x), float(y), cx - space, float(y + ascent + descent))
 
@@ -111,21 +127,20 @@ class Canvas:
         """Flow ``segments`` of (text, entity type or None, field value) into lines of ``width``.
         An entity keeps its words together in one span even when it wraps. Returns the y below the
         last line; stops (dropping the rest, never half an entity) at ``max_y``."""
-        font = self.font(size, style)
-        space = float(font.getlength(" "))
+        space = self.text_width(" ", size, style)
         step = self.line_height(size, style) * leading
         cx, cy = float(x), float(y)
         for text, ent, value in segments:
             tokens = [t for t in text.split(" ") if t]
             if ent is not None and max_y is not None:
                 # never start an entity that cannot be finished on the page
-                need = sum(float(font.getlength(t)) + space for t in tokens)
+                need = sum(self.text_width(t, size, style) + space for t in tokens)
                 lines_needed = 1 + int(need // max(width, 1))
                 if cy + step * lines_needed > max_y:
                     return cy
             first = True
             for tok in tokens:
-                w = float(font.getlength(tok))
+                w = self.text_width(tok, size, style)
                 if cx > x and cx + w > x + width:
                     cx, cy = float(x), cy + step
                 if max_y is not None and cy + step > max_y:
@@ -169,6 +184,23 @@ class Canvas:
 # --- backends ---------------------------------------------------------------------------------
 
 
+# Rendered glyph masks per (face, size, token): forms repeat the same words on every page, and
+# rasterizing is the renderer's main cost. Positions are whole pixels (as ImageDraw.text rounds too).
+_MASKS: dict[tuple[str, int, str], tuple[Any, tuple[int, int]]] = {}
+
+
+def _mask(path: str, size: int, token: str) -> tuple[Any, tuple[int, int]]:
+    key = (path, size, token)
+    m = _MASKS.get(key)
+    if m is None:
+        if len(_MASKS) > 50_000:
+            _MASKS.clear()
+        mask, offset = pil_font(path, size).getmask2(token, "L", anchor="ls")
+        m = (mask, (int(offset[0]), int(offset[1])))
+        _MASKS[key] = m
+    return m
+
+
 def render_pil(canvas: Canvas) -> Image.Image:
     """The clean page as an 8-bit grayscale image."""
     img = Image.new("L", (canvas.width, canvas.height), 255)
@@ -177,7 +209,8 @@ def render_pil(canvas: Canvas) -> Image.Image:
         kind = op[0]
         if kind == "text":
             _, x, base, token, path, size, gray = op
-            draw.text((x, base), token, font=pil_font(path, size), fill=gray, anchor="ls")
+            mask, (ox, oy) = _mask(path, size, token)
+            draw.draw.draw_bitmap((int(x) + ox, int(base) + oy), mask, gray)
         elif kind == "line":
             _, x0, y0, x1, y1, width, gray = op
             draw.line([(x0, y0), (x1, y1)], fill=gray, width=width)

@@ -154,7 +154,7 @@ def insurance_card(ctx: Ctx) -> None:
 
 def med_list(ctx: Ctx) -> None:
     """An 'other' page: the patient's medication and allergy list."""
-    c, rng, ref = ctx.c, ctx.rng, ctx.ref
+    c, rng, _ref = ctx.c, ctx.rng, ctx.ref
     s = ctx.size
     y = TOP
     c.text(100, y, rng.choice(["Current Medication List", "MEDICATIONS & ALLERGIES", "Medication Reconciliation"]), int(s * 1.3), "bold")

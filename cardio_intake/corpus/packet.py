@@ -20,7 +20,7 @@ from cardio_intake.corpus.layouts import FAMILIES, Family
 from cardio_intake.corpus.layouts.common import Ctx, Labels
 from cardio_intake.corpus.other_pages import clinical_note, fax_cover, insurance_card, med_list
 from cardio_intake.corpus.record import Referral, Source, make_referral, make_source
-from cardio_intake.corpus.results import echo_report, ecg, labs
+from cardio_intake.corpus.results import ecg, echo_report, labs
 from cardio_intake.corpus.writers import EXTENSIONS, write_pdf_image, write_pdf_text, write_png, write_tiff_g4
 from cardio_intake.document import to_box_1000
 from cardio_intake.labels import ENTITY_TO_FIELD, LIST_FIELDS
@@ -120,16 +120,30 @@ def _fields_from_entities(spans: list[tuple[str, object]]) -> Fields:
     return Fields.model_validate(values)
 
 
-def build_packet(seed: int, index: int, family: str, split: str, out_dir: Path) -> GoldPacket:
-    """Draw, label and write packet ``index`` of the corpus (deterministic in seed and index)."""
+@dataclass
+class ComposedPacket:
+    """A packet drawn and labelled, not yet degraded or written."""
+
+    gold: GoldPacket
+    canvases: list[Canvas]
+    degradations: list[Degradation]
+    np_rng: np.random.Generator
+
+
+def compose_packet(seed: int, index: int, family: str, split: str, multi_patient: bool | None = None) -> ComposedPacket:
+    """Draw and label packet ``index`` (deterministic in seed and index). ``multi_patient`` forces
+    (True) or forbids (False) a second patient; by default about 10% of packets have one."""
     rng = random.Random(f"cardio-intake:{seed}:{index}")
     np_rng = np.random.default_rng([seed, index])
     fam = FAMILIES[family]
     fmt = _choose_format(rng, fam)
+    if multi_patient and fmt == "png":
+        fmt = "tiff_g4"
     resolution = "digital" if fmt == "pdf_text" else ("fine" if fmt == "png" or rng.random() < 0.6 else "standard")
     today = FIRST_DAY + timedelta(days=rng.randint(0, 700))
     src = make_source(rng, fam.source_kind)
-    n_refs = 2 if fmt != "png" and rng.random() < MULTI_PATIENT_RATE else 1
+    multi = fmt != "png" and rng.random() < MULTI_PATIENT_RATE
+    n_refs = 2 if (multi if multi_patient is None else multi_patient) else 1
     n_notes = len(notes.office_notes())
     refs: list[Referral] = [make_referral(rng, src, today, n_notes, fam.style) for _ in range(n_refs)]
     plan = _plan_pages(rng, fam, n_refs, fmt)
@@ -167,7 +181,7 @@ def build_packet(seed: int, index: int, family: str, split: str, out_dir: Path) 
         ]
         gold_pages.append(
             GoldPage(page=p_idx, type=d.plan.type, width=c.width, height=c.height, dpi=RENDER_DPI,  # type: ignore[arg-type]
-                     upside_down=deg.upside_down, skew_deg=deg.skew_deg, words=words)  # fmt: skip
+                     upside_down=deg.upside_down, skew_deg=deg.skew_deg, words=words)
         )
     referrals: list[GoldReferral] = []
     for r_idx, ref in enumerate(refs):
@@ -187,22 +201,37 @@ def build_packet(seed: int, index: int, family: str, split: str, out_dir: Path) 
                 spans.append((span.type, span.value))
         referrals.append(GoldReferral(pages=pages, intents=ref.intents, fields=_fields_from_entities(spans), entities=entities))  # type: ignore[arg-type]
 
-    # --- file -------------------------------------------------------------------------------
     doc_id = f"packet-{index:05d}"
-    rel = f"files/{doc_id}.{EXTENSIONS[fmt]}"
-    path = out_dir / rel
-    if fmt == "pdf_text":
-        write_pdf_text(path, [d.canvas for d in drawn])
-    else:
-        frames = [degrade(render_pil(d.canvas), deg, resolution, np_rng) for d, deg in zip(drawn, degradations, strict=True)]
-        dpi = FAX_DPI[resolution]
-        if fmt == "tiff_g4":
-            write_tiff_g4(path, frames, dpi)
-        elif fmt == "pdf_image":
-            write_pdf_image(path, frames, dpi)
-        else:
-            write_png(path, frames[0], dpi)
-    return GoldPacket(
-        doc_id=doc_id, file=rel, format=fmt, resolution=resolution, family=family, split=split,  # type: ignore[arg-type]
-        source=src.name, pages=gold_pages, referrals=referrals,
+    gold = GoldPacket(
+        doc_id=doc_id, file=f"files/{doc_id}.{EXTENSIONS[fmt]}", format=fmt, resolution=resolution,  # type: ignore[arg-type]
+        family=family, split=split, source=src.name, pages=gold_pages, referrals=referrals,  # type: ignore[arg-type]
     )  # fmt: skip
+    return ComposedPacket(gold, [d.canvas for d in drawn], degradations, np_rng)
+
+
+def write_packet(packet: ComposedPacket, out_dir: Path) -> Path:
+    """Degrade the pages like a fax (except text-layer PDFs) and write the packet file."""
+    gold = packet.gold
+    path = out_dir / gold.file
+    if gold.format == "pdf_text":
+        write_pdf_text(path, packet.canvases)
+        return path
+    frames = [
+        degrade(render_pil(c), deg, gold.resolution, packet.np_rng)
+        for c, deg in zip(packet.canvases, packet.degradations, strict=True)
+    ]
+    dpi = FAX_DPI[gold.resolution]
+    if gold.format == "tiff_g4":
+        write_tiff_g4(path, frames, dpi)
+    elif gold.format == "pdf_image":
+        write_pdf_image(path, frames, dpi)
+    else:
+        write_png(path, frames[0], dpi)
+    return path
+
+
+def build_packet(seed: int, index: int, family: str, split: str, out_dir: Path) -> GoldPacket:
+    """Compose packet ``index`` and write its file under ``out_dir``; returns its gold."""
+    packet = compose_packet(seed, index, family, split)
+    write_packet(packet, out_dir)
+    return packet.gold

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 from cardio_intake.corpus import ids, vocab
 from cardio_intake.labels import INTENTS
@@ -109,7 +110,10 @@ class Referral:
         return bool(self.item(key)[0])
 
 
-def _weighted(rng: random.Random, items: list[tuple[object, float]]) -> object:
+T = TypeVar("T")
+
+
+def _weighted(rng: random.Random, items: list[tuple[T, float]]) -> T:
     total = sum(w for _, w in items)
     x = rng.random() * total
     for it, w in items:
@@ -174,14 +178,14 @@ def make_referral(rng: random.Random, source: Source, today: date, n_notes: int,
     dob = today - timedelta(days=age_days)
     patient_phone = ids.make_phone(rng, source.area_codes)
 
-    names, kind, idfmt, has_group, _w = _weighted(rng, [(p, p[4]) for p in vocab.PAYERS])  # type: ignore[misc]
+    names, kind, idfmt, has_group, _w = _weighted(rng, [(p, p[4]) for p in vocab.PAYERS])
     payer = rng.choice(names)
     member_id = ids.make_member_id(rng, idfmt)
     group = ids.make_group(rng, idfmt) if has_group and rng.random() < style.get("group", 0.85) else None
 
     bundle = _weighted(rng, [(b, w) for b, w in vocab.INTENT_BUNDLES])
     orders: list[Order] = []
-    for intent in bundle:  # type: ignore[attr-defined]
+    for intent in bundle:
         options = vocab.ORDERS[intent]
         cpt, wordings = options[0] if rng.random() < 0.6 else rng.choice(options)
         orders.append(Order(intent=intent, cpt=cpt, procedure=rng.choice(wordings)))
@@ -209,7 +213,7 @@ def make_referral(rng: random.Random, source: Source, today: date, n_notes: int,
         display = provider if rng.random() < 0.5 else f"{provider} {cred}"
     else:
         display = rng.choice([f"Dr. {provider}", f"{provider}, {cred}", f"{provider} {cred}", provider, f"Dr. {provider}, {cred}"])
-    urgency = str(_weighted(rng, [("routine", 70), ("urgent", 25), ("stat", 5)]))
+    urgency = _weighted(rng, [("routine", 70.0), ("urgent", 25.0), ("stat", 5.0)])
     ref_date = today - timedelta(days=rng.randint(0, 20))
 
     def keep(name: str, default: float) -> bool:
@@ -227,7 +231,7 @@ def make_referral(rng: random.Random, source: Source, today: date, n_notes: int,
         phone_text=ids.format_phone(patient_phone, rng),
         mrn=ids.make_mrn(rng) if keep("mrn", 0.55) else None,
         payer=payer if keep("payer", 0.93) else None,
-        payer_kind=str(kind),
+        payer_kind=kind,
         member_id=member_id if keep("member_id", 0.9) else None,
         group=group,
         orders=orders,

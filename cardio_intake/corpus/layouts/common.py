@@ -9,7 +9,7 @@ from cardio_intake.corpus import vocab
 from cardio_intake.corpus.canvas import Box, Canvas
 from cardio_intake.corpus.record import Dx, Order, Referral, Source
 
-TOP = 110  # below the fax header band
+TOP: float = 110.0  # below the fax header band
 
 
 def typo(rng: random.Random, word: str) -> str:

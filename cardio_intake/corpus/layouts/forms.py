@@ -196,7 +196,7 @@ def handwritten_form(ctx: Ctx) -> None:
     y += step
     if ctx.ref.referral_date:
         field(x0, y, "date", 360)
-    signature(ctx, 900, y - 10, with_name=False)
+    signature(ctx, 900, y + 10, with_name=False)
 
 
 def two_column_form(ctx: Ctx) -> None:
@@ -317,7 +317,7 @@ def patient_block_bottom(ctx: Ctx) -> None:
         y = ctx.kv(100, y, "fax")
     signature(ctx, 100, y + 10, with_name=False)
     # patient block at the bottom
-    yb = c.height - 560
+    yb: float = c.height - 560
     c.rect(90, yb - 20, c.width - 90, c.height - 130, width=3)
     c.text(110, yb, rng.choice(["PATIENT DEMOGRAPHICS", "Patient / Insurance", "PATIENT"]), s, "bold")
     yb += c.line_height(s) * 1.5

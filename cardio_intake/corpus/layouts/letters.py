@@ -79,7 +79,7 @@ def letter_freetext(ctx: Ctx) -> None:
     y = c.paragraph(100, y, width, p1, s) + s * 0.6
     note = notes.office_notes()[ref.note_idx % len(notes.office_notes())]
     history = notes.brief(note)
-    p2: list[Seg] = [(f"Briefly, {his} history is notable for", None, None)] + _dx_segs(ctx) + [("as documented in the enclosed notes.", None, None)]
+    p2: list[Seg] = [(f"Briefly, {his} history is notable for", None, None), *_dx_segs(ctx), ("as documented in the enclosed notes.", None, None)]
     if history:
         p2.append((history, None, None))
     y = c.paragraph(100, y, width, p2, s) + s * 0.6
@@ -140,8 +140,8 @@ def memo_brief(ctx: Ctx) -> None:
     y += 50
     bullet = rng.choice(["-", "*", "o"])
     lines: list[list[Seg]] = [
-        [("Please see for", None, None)] + _order_segs(ctx),
-        [(ctx.lab("dx"), None, None)] + _dx_segs(ctx),
+        [("Please see for", None, None), *_order_segs(ctx)],
+        [(ctx.lab("dx"), None, None), *_dx_segs(ctx)],
         [(ctx.lab("dob"), None, None), _seg(ctx, "dob")],
     ]
     if ref.phone:
@@ -234,7 +234,7 @@ def ed_followup(ctx: Ctx) -> None:
     y += 30
     c.text(100, y, rng.choice(["Chief Complaint / ED Course", "Reason for Visit", "Visit Summary"]), s, "bold")
     y += c.line_height(s) * 1.4
-    he, his = _pronoun(ctx)
+    he, _his = _pronoun(ctx)
     segs: list[Seg] = [(f"Seen today for symptoms; {he} was evaluated and is stable for discharge. Working diagnosis:", None, None)]
     segs += _dx_segs(ctx)
     segs += [(f"Vitals BP {rng.randint(110, 170)}/{rng.randint(60, 100)} HR {rng.randint(48, 130)} SpO2 {rng.randint(93, 100)}% on room air. Troponin negative x2.", None, None)]

@@ -46,6 +46,7 @@ def checkbox_order_sheet(ctx: Ctx) -> None:
     show_codes = rng.random() < 0.7
     half = (len(items) + 1) // 2
     step = c.line_height(s) * 1.4
+    x: float
     for i, (order, ticked) in enumerate(items):
         x = 110 if i < half else col2
         yy = y + (i % half) * step
@@ -126,7 +127,7 @@ def order_table(ctx: Ctx) -> None:
     # long diagnosis wordings get their own table below rather than overflowing the column
     max_dx = max((c.text_width(d.text, s) for d in ref.dx), default=0)
     if max_dx > widths[3] - 16:
-        rows = [r[:2] + ["", ""] for r in rows[: len(ref.orders)]]
+        rows = [[*r[:2], "", ""] for r in rows[: len(ref.orders)]]
         y = table(ctx, 100, y, widths, [ctx.lab("cpt", colon=False), ctx.lab("proc", colon=False), "", ""], rows, s)
         y += 20
         drows: list[list[Cell]] = [[(d.written_code, "ICD10", d.code), (d.text, "DIAGNOSIS", d.text)] for d in ref.dx]
