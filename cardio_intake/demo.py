@@ -96,9 +96,23 @@ def step_evaluate(corpus: Path = DEMO_CORPUS, limit: int = 8) -> Path:
     return outcome.html
 
 
+def step_track(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
+    """Workflow state: intake a few faxes durably, approve one authorization and show its order going
+    from blocked to booked (fresh demo database under data/demo/workflow)."""
+    from cardio_intake.corpus.gold import read_labels
+    from cardio_intake.model.predictor import load_predictor
+    from cardio_intake.store.demo import run_workflow_demo
+    from cardio_intake.store.rules_adapter import RulesTriage
+
+    packets = sorted(read_labels(corpus), key=lambda p: (p.split != "test", p.doc_id))[:n]
+    run_workflow_demo([corpus / p.file for p in packets], load_predictor().predict_bytes, RulesTriage.load(),
+                      workdir=config.DATA_DIR / "demo" / "workflow", console=console)
+
+
 def run_demo() -> None:
     corpus = step_generate()
     step_summarize(corpus)
     step_train_quick(corpus)
     step_predict(corpus)
     step_evaluate(corpus)
+    step_track(corpus)
