@@ -101,6 +101,22 @@ def _duplicate_keys(node: yaml.Node, file: str) -> list[PolicyProblem]:
     return problems
 
 
+def _where(data: Any, loc: Sequence[str | int]) -> str:
+    """``rules.4.services.1`` with the item's id added where it has one: ``rules.4(uhc-ma-echo-no-pa).services.1``."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        node = node.get(key) if isinstance(node, dict) else node[key] if isinstance(node, list) and isinstance(key, int) and key < len(node) else None  # fmt: skip
+        ident = node.get("id") if isinstance(key, int) and isinstance(node, dict) else None
+        parts.append(f"{key}({ident})" if isinstance(ident, str) else str(key))
+    return ".".join(parts) or "(top level)"
+
+
+def _is_branch_tag(part: str | int) -> bool:
+    """Pydantic's name of a union branch inside an error location (``list[...]``, ``literal[...]``)."""
+    return isinstance(part, str) and part.startswith(("list[", "literal["))
+
+
 @dataclass
 class _Parsed:
     file: str
@@ -133,14 +149,24 @@ def _parse(path: Path, schema: type[BaseModel]) -> tuple[_Parsed, list[PolicyPro
     try:
         parsed.model = schema.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            # Skip pydantic's union fan-out ("services" is a list of intents or "all"): keep the branch
-            # that names the bad item, which is the informative one.
-            loc = [
-                p for p in err["loc"] if not (isinstance(p, str) and (p.startswith(("list[", "literal["))))
-            ]
-            where = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(PolicyProblem(file, _line_of(node, loc), f"{where}: {err['msg']}"))
+        errors = exc.errors()
+        cleaned = [[p for p in e["loc"] if not _is_branch_tag(p)] for e in errors]
+        for err, loc in zip(errors, cleaned, strict=True):
+            # Pydantic reports every branch of a union ("services" is a list of intents or "all"); the
+            # branch that names the bad item is the informative one, so the bare "all" branch is dropped
+            # when another branch reported inside the same field.
+            if any(isinstance(p, str) and p.startswith("literal[") for p in err["loc"]) and any(
+                other != loc and other[: len(loc)] == loc for other in cleaned
+            ):
+                continue
+            where = _where(data, loc)
+            got = err.get("input")
+            shown = (
+                f" (got {got!r})"
+                if isinstance(got, str | int | float | bool) and err["type"] != "missing"
+                else ""
+            )
+            problems.append(PolicyProblem(file, _line_of(node, loc), f"{where}: {err['msg']}{shown}"))
     return parsed, problems
 
 
