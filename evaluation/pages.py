@@ -1,7 +1,7 @@
 """Page images of corpus files for the report's error gallery and the corpus-tour notebook.
 
 Only for pictures: the gold boxes live on the upright page's 0-1000 grid, so each page is turned
-upright (the gold page says when it was stored upside down) and stretched to the gold page's aspect
+upright (the gold page says when it was stored upside down), deskewed, and stretched to the gold page's aspect
 ratio (standard-resolution faxes have non-square pixels), after which any 0-1000 box can be drawn.
 """
 
@@ -41,7 +41,10 @@ def upright(img: Image.Image, gold: GoldPage, width: int = 500) -> Image.Image:
     if gold.upside_down:
         img = img.rotate(180)
     height = round(width * gold.height / gold.width)
-    return img.resize((width, height), Image.Resampling.LANCZOS)
+    img = img.resize((width, height), Image.Resampling.LANCZOS)
+    if abs(gold.skew_deg) > 0.01:  # the fax was skewed counter-clockwise by skew_deg: turn it back
+        img = img.rotate(-gold.skew_deg, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255))
+    return img
 
 
 def draw_boxes(img: Image.Image, boxes: Iterable[Sequence[int]], colour: tuple[int, int, int],
