@@ -247,3 +247,11 @@ def test_triage_cli_errors(tmp_path: Path) -> None:
     assert bad_practice.exit_code == 2 and "unknown practice 'nope'" in bad_practice.output
     bad_date = runner.invoke(_triage_app(), [str(path), "--date", "03/02/2026"])
     assert bad_date.exit_code == 2 and "YYYY-MM-DD" in bad_date.output
+
+
+def test_policies_rules_lists_every_rule_with_its_source() -> None:
+    result = runner.invoke(policies_app, ["rules"])
+    assert result.exit_code == 0
+    listed = [line.split()[0] for line in result.output.splitlines() if line.strip()]
+    assert listed == shipped_policies().rule_ids()
+    assert "evicore-not-listed" in result.output and "[default]" in result.output
