@@ -210,6 +210,9 @@ class GatewayMiddleware:
             if not state.started:
                 await reply(504, "timeout", f"the request took longer than {self.settings.request_timeout_s:g} s")
             return
+        except Exception:
+            if not state.too_large:  # a route failing on the cut-off body is expected; others are bugs
+                raise
         if state.too_large and not state.started:
             await reply(413, "request_too_large", f"request body exceeds the limit of {limit} bytes")
 

@@ -41,8 +41,7 @@ class RulesEngine:
 
     def decide(self, prediction: Prediction, practice_id: str, as_of: dt.date) -> list[TriageDecision]:
         """One decision per referral, in the prediction's order (the rules are pure; ``as_of`` is
-        the only clock they see)."""
-        from cardio_intake.rules import triage
+        the only clock they see). The referral's predicted page types count as documentation."""
+        from cardio_intake.rules import triage_prediction
 
-        practice = self.practice(practice_id)
-        return [triage(referral, practice, self.policies, as_of) for referral in prediction.referrals]
+        return triage_prediction(prediction, self.practice(practice_id), self.policies, as_of)
