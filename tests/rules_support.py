@@ -32,6 +32,7 @@ def make_referral(
     procedures: list[str] | tuple[str, ...] = (),
     patient_dob: str | None = "1952-03-14",
     review: dict[str, Any] | None = None,
+    provider_fax: str | None = None,
 ) -> ReferralPrediction:
     return ReferralPrediction.model_validate(
         {
@@ -48,6 +49,7 @@ def make_referral(
                 "procedures": list(procedures),
                 "urgency": urgency,
                 "referral_date": referral_date,
+                "provider_fax": provider_fax,
             },
             "review": review or {"needed": False, "reasons": []},
         }

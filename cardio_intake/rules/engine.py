@@ -184,4 +184,16 @@ def triage(
         assert order.queue is not None
         what = ", ".join(order.blocked_by) if order.blocked_by else "ready to schedule"
         candidates.append((order.queue, f"{order.service}: {what}"))
-    return TriageDecision(orders=orders, route=route(candidates, referral.fields.urgency))
+    decided = route(candidates, referral.fields.urgency)
+    source = _known_source(referral, practice)
+    if source is not None:  # informative only: a known sender is easier to chase for records
+        decided.reasons.append(f"referral source on file: {source}")
+    return TriageDecision(orders=orders, route=decided)
+
+
+def _known_source(referral: ReferralPrediction, practice: Practice) -> str | None:
+    f = referral.fields
+    for src in practice.referral_sources:
+        if (src.npi and src.npi == f.referring_npi) or (src.fax and src.fax == f.provider_fax):
+            return src.name
+    return None
