@@ -20,15 +20,19 @@ here also depends on ``require_scope`` so the app is never open when used on its
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -143,20 +147,24 @@ class ExtractFailed(Exception):
         self.code = code
 
 
-def bento_predictor(data: bytes, name: str) -> Any:
+class BentoPredictor:
     """Extraction through the running BentoML intake service (its model service, OCR pool, batching).
 
-    Called from a route's worker thread, so the async service method is run on the event loop.
+    Bound to the service's event loop at start-up, so it can be called from any thread: the request
+    worker threads and the background resume/sweep thread alike.
     """
-    import anyio.from_thread
-    import bentoml
 
-    service: Any = bentoml.get_current_service()
-    outcome = anyio.from_thread.run(service.run_extract, data, name)
-    if outcome.prediction is None:
-        err = outcome.error
-        raise ExtractFailed(err.error if err else "unreadable_document", err.detail if err else "unreadable")
-    return outcome.prediction
+    def __init__(self, service: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.service = service
+        self.loop = loop
+
+    def __call__(self, data: bytes, name: str) -> Any:
+        future = asyncio.run_coroutine_threadsafe(self.service.run_extract(data, name), self.loop)
+        outcome = future.result()
+        if outcome.prediction is None:
+            err = outcome.error
+            raise ExtractFailed(err.error if err else "unreadable_document", err.detail if err else "unreadable")
+        return outcome.prediction
 
 
 def _standalone_predictor() -> PredictorFn:
@@ -177,10 +185,11 @@ def _bento_service() -> Any | None:
         return None
 
 
-def default_runtime() -> WorkflowRuntime:
+def default_runtime(loop: asyncio.AbstractEventLoop | None = None) -> WorkflowRuntime:
     """The deployment's runtime: DATABASE_URL (or the SQLite file), the policies, the model.
 
-    Inside the BentoML intake service it reuses the service's model service and loaded policies.
+    Inside the BentoML intake service (``loop``: its event loop) it reuses the service's model service
+    and loaded policies; standalone it loads the model in this process.
     """
     from cardio_intake.store.rules_adapter import RulesTriage
 
@@ -189,7 +198,9 @@ def default_runtime() -> WorkflowRuntime:
     service = _bento_service()
     rules = getattr(service, "rules", None)
     triage_fn = RulesTriage(rules.policies) if rules is not None else RulesTriage.load()
-    predictor: PredictorFn = bento_predictor if service is not None else _standalone_predictor()
+    predictor: PredictorFn = (
+        BentoPredictor(service, loop) if service is not None and loop is not None else _standalone_predictor()
+    )
     return WorkflowRuntime(
         factory=db.session_factory(engine),
         predictor_fn=predictor,
@@ -198,21 +209,42 @@ def default_runtime() -> WorkflowRuntime:
     )
 
 
-def start_resume(runtime: WorkflowRuntime) -> threading.Thread:
-    """Finish, in the background, what a previous process left received or processing."""
+#: Seconds between background sweeps (expired approvals, stale claims, gauges); 0 turns them off.
+SWEEP_INTERVAL_S = float(os.environ.get("CARDIO_WORKFLOW_SWEEP_S", "300"))
+
+
+def upkeep_once(runtime: WorkflowRuntime, *, at_start: bool) -> None:
+    """Resume unfinished documents (at start: every claim; later: claims older than the lease),
+    expire ended approvals, publish the gauges."""
+    from cardio_intake.store.intake import DEFAULT_LEASE
+    from cardio_intake.store.updates import expire_approvals
+
+    with runtime.factory() as session:
+        lease = dt.timedelta(0) if at_start else DEFAULT_LEASE
+        resumed = resume_pending(session, runtime.predictor_fn, runtime.triage_fn, clock=runtime.clock, lease=lease)
+        runtime.resumed.extend(resumed)
+        if resumed:
+            logger.info("resumed %d interrupted document(s)", len(resumed))
+        expire_approvals(session, runtime.triage_fn, clock=runtime.clock)
+        if runtime.publish_metrics:
+            publish(monitor(session, clock=runtime.clock))
+
+
+def start_upkeep(runtime: WorkflowRuntime, stop: threading.Event, interval_s: float = SWEEP_INTERVAL_S) -> threading.Thread:
+    """A daemon thread: upkeep once at start-up, then every ``interval_s`` until ``stop`` is set."""
 
     def work() -> None:
-        try:
-            with runtime.factory() as session:
-                runtime.resumed.extend(
-                    resume_pending(session, runtime.predictor_fn, runtime.triage_fn, clock=runtime.clock)
-                )
-            if runtime.resumed:
-                logger.info("resumed %d interrupted documents", len(runtime.resumed))
-        except Exception as exc:  # logged by type only: the message could quote document content
-            logger.error("resume of interrupted documents failed: %s", type(exc).__name__)
+        at_start = True
+        while True:
+            try:
+                upkeep_once(runtime, at_start=at_start)
+            except Exception as exc:  # logged by type only: a message could quote document content
+                logger.error("workflow upkeep failed: %s", type(exc).__name__)
+            at_start = False
+            if interval_s <= 0 or stop.wait(interval_s):
+                return
 
-    thread = threading.Thread(target=work, name="workflow-resume", daemon=True)
+    thread = threading.Thread(target=work, name="workflow-upkeep", daemon=True)
     thread.start()
     return thread
 
@@ -316,27 +348,53 @@ Who = Annotated[Principal, Depends(WORKFLOW_AUTH)]
 Admin = Annotated[Principal, Depends(ADMIN_AUTH)]
 
 
-def create_app(runtime: WorkflowRuntime | Callable[[], WorkflowRuntime] | None = None) -> FastAPI:
-    """The workflow API over ``runtime`` (default: built on first use by :func:`default_runtime`)."""
+def create_app(
+    runtime: WorkflowRuntime | Callable[[], WorkflowRuntime] | None = None,
+    *,
+    upkeep: bool = True,
+) -> FastAPI:
+    """The workflow API over ``runtime`` (default: :func:`default_runtime`, built at start-up).
+
+    At start-up (the app's lifespan; BentoML runs it for mounted apps) documents left unfinished by a
+    previous process are resumed in the background, then a sweep runs every ``SWEEP_INTERVAL_S``.
+    """
+    lock = threading.Lock()
+    holder: dict[str, WorkflowRuntime] = {}
+    stop = threading.Event()
+
+    def build(loop: asyncio.AbstractEventLoop | None) -> WorkflowRuntime:
+        with lock:
+            if "rt" not in holder:
+                if isinstance(runtime, WorkflowRuntime):
+                    holder["rt"] = runtime
+                elif runtime is not None:
+                    holder["rt"] = runtime()
+                else:
+                    holder["rt"] = default_runtime(loop)
+            return holder["rt"]
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        rt = await anyio.to_thread.run_sync(build, loop)
+        if upkeep:
+            start_upkeep(rt, stop)
+        try:
+            yield
+        finally:
+            stop.set()
+
+    def get_runtime() -> WorkflowRuntime:
+        # Without a lifespan (a client that does not run it) the runtime is built on first use.
+        return build(None)
+
     app = FastAPI(
         title="cardio-intake workflow",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,  # BentoML serves the one merged spec
+        lifespan=lifespan,
     )
-    lock = threading.Lock()
-    holder: dict[str, WorkflowRuntime] = {}
-
-    def get_runtime() -> WorkflowRuntime:
-        with lock:
-            if "rt" not in holder:
-                if isinstance(runtime, WorkflowRuntime):
-                    holder["rt"] = runtime
-                else:
-                    holder["rt"] = (runtime or default_runtime)()
-                    start_resume(holder["rt"])
-            return holder["rt"]
-
     app.state.get_runtime = get_runtime
 
     @app.exception_handler(StoreError)

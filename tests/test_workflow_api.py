@@ -39,7 +39,7 @@ def runtime(tmp_path: Path) -> WorkflowRuntime:
 
 @pytest.fixture
 def client(runtime: WorkflowRuntime) -> Iterator[TestClient]:
-    app = create_app(runtime)
+    app = create_app(runtime, upkeep=False)
     app.dependency_overrides[WORKFLOW_AUTH] = lambda: Principal("k0", "tester", frozenset({"workflow"}))
     with TestClient(app) as c:
         yield c
@@ -219,8 +219,31 @@ def test_real_keys_scopes_and_audit(runtime: WorkflowRuntime, tmp_path: Path, mo
 
 
 def test_without_the_gateway_routes_still_need_a_key(runtime: WorkflowRuntime) -> None:
-    with TestClient(create_app(runtime)) as c:
+    with TestClient(create_app(runtime, upkeep=False)) as c:
         r = c.get("/monitor")
         assert r.status_code == 401 and r.json() == {"error": "unauthorized", "detail": "missing or invalid API key"}
         assert r.headers["www-authenticate"] == "Bearer"
         assert c.post("/appointments/check", json={"order_id": 1, "date": str(date(2026, 11, 20))}).status_code == 401
+
+
+def test_restart_resumes_interrupted_intake(runtime: WorkflowRuntime) -> None:
+    """A process died after storing a fax (and another mid-processing); the next start finishes both."""
+    from cardio_intake.store.intake import claim, receive
+
+    with runtime.factory() as s:
+        for data in (FAX, b"second fax"):
+            out = receive(s, data, "f.pdf", source_fax=None, practice_id="default",
+                          documents_dir=runtime.documents_dir, clock=runtime.clock)
+        assert claim(s, out.document_id, clock=runtime.clock)  # the second one was being processed
+    app = create_app(runtime)  # upkeep on, as in production
+    app.dependency_overrides[WORKFLOW_AUTH] = lambda: Principal("k0", "tester", frozenset({"workflow"}))
+    with TestClient(app) as c:
+        import time
+
+        deadline = time.monotonic() + 20
+        while len(runtime.resumed) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted(runtime.resumed) == [1, 2]
+        status, body = post_fax(c)  # the resend finds the resumed document
+        assert status == 200 and body["created"] is False and body["document"]["status"] == "done"
+        assert c.get("/referrals/2").json()["document_id"] == 2
