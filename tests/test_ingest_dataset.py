@@ -67,10 +67,17 @@ def test_missing_first_word_starts_the_entity_with_b() -> None:
     assert (al.gold_entity_words, al.matched_entity_words) == (3, 1)
 
 
+def test_badly_misread_word_in_the_same_box_keeps_its_tag() -> None:
+    gold = [_gw("05/14/1991", (300, 100, 380, 110), "B-PATIENT_DOB")]
+    al = align_page([_ow("OS/S/991", (300, 101, 378, 110))], gold)
+    assert al.tags == ["B-PATIENT_DOB"] and al.matched_entity_words == 1
+
+
 def test_unrelated_text_or_place_stays_outside() -> None:
-    ocr = [_ow("FROM:", (100, 20, 140, 30)), _ow("Maria", (600, 600, 640, 610)), _ow("Zebra", (100, 200, 140, 210))]
+    ocr = [_ow("FROM:", (100, 20, 140, 30)), _ow("Maria", (600, 600, 640, 610)), _ow("42", (100, 200, 140, 210)),
+           _ow("Zebra", (110, 198, 160, 212))]
     al = align_page(ocr, GOLD)
-    assert al.tags == ["O", "O", "O"]
+    assert al.tags == ["O", "O", "O", "O"]
     assert al.matched_entity_words == 0
 
 

@@ -22,8 +22,11 @@ from cardio_intake.document import Word
 _TOLERANCE = 3.0
 #: An OCR word must lie at least this much inside a gold word (after tolerance)...
 _MIN_COVER = 0.3
-#: ...and share this much text with it (a misread keeps most characters; another word does not).
+#: ...and share this much text with it (a misread keeps most characters; another word does not),
+#: or less text where the boxes coincide (a badly misread word is still that word).
 _MIN_TEXT = 0.5
+_MIN_TEXT_SAME_BOX = 0.25
+_SAME_BOX = 0.6
 
 
 @dataclass
@@ -33,8 +36,13 @@ class PageAlignment:
     matched_entity_words: int
 
 
+#: Characters tesseract confuses on faxes, folded together before comparing (so "0S/l4" ~ "05/14").
+_CONFUSIONS = str.maketrans({"o": "0", "q": "9", "i": "1", "l": "1", "|": "1", "s": "5", "b": "8", "z": "2", "g": "9"})
+
+
 def _norm(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum()) or text.casefold()
+    folded = text.casefold().translate(_CONFUSIONS)
+    return "".join(c for c in folded if c.isalnum()) or folded
 
 
 def text_similarity(ocr: str, gold: str) -> float:
@@ -72,6 +80,7 @@ def align_page(ocr_words: Sequence[Word], gold_words: Sequence[GoldWord]) -> Pag
     area_g = ((g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1]))[None, :]
     cover_o = inter / area_o  # share of the OCR word inside the gold word
     cover_g = inter / area_g  # share of the gold word under the OCR word
+    iou = inter / (area_o + area_g - inter)
 
     assigned = [-1] * n
     sims: dict[tuple[int, int], float] = {}
@@ -80,7 +89,7 @@ def align_page(ocr_words: Sequence[Word], gold_words: Sequence[GoldWord]) -> Pag
         for j in np.nonzero(cover_o[i] >= _MIN_COVER)[0].tolist():
             sim = text_similarity(ocr_words[i].text, gold_words[j].text)
             sims[(i, j)] = sim
-            if sim < _MIN_TEXT:
+            if sim < (_MIN_TEXT_SAME_BOX if iou[i, j] >= _SAME_BOX else _MIN_TEXT):
                 continue
             score = 0.6 * cover_o[i, j] + 0.4 * sim
             if score > best_score:

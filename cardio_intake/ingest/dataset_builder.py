@@ -198,7 +198,15 @@ def build_dataset(
         }
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    dsd.save_to_disk(str(out_dir))
+    from datasets.utils.logging import disable_progress_bar, enable_progress_bar, is_progress_bar_enabled
+
+    was_enabled = is_progress_bar_enabled()
+    disable_progress_bar()  # one "Saving the dataset" bar per split would bury the coverage table
+    try:
+        dsd.save_to_disk(str(out_dir))
+    finally:
+        if was_enabled:
+            enable_progress_bar()
     summary = report.as_dict()
     summary["corpus"] = str(corpus_dir)
     summary["packets"] = len(packets)
@@ -228,7 +236,7 @@ def print_coverage(report: CoverageReport) -> None:
     t = totals.get("all", Tally())
     table.add_row("[bold]all", "", str(t.packets), str(t.pages), str(t.entity_words), pct(t),
                   *(pct(totals.get(r)) for r in RESOLUTIONS), end_section=True)
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     console.print(table)
     if report.failed:
         console.print(f"[red]{len(report.failed)} packet(s) could not be read[/]: see coverage.json")

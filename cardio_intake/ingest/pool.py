@@ -1,7 +1,8 @@
 """The process pool that OCRs pages in parallel, shared by every call in a process.
 
-Spawned (not forked) workers: serving and training processes run threads (BentoML, torch), and
-forking a threaded process can deadlock. Workers inherit OMP_THREAD_LIMIT=1 from
+Workers are forked while the process is single-threaded (fast, and scripts without a
+``__main__`` guard keep working) and spawned once it runs threads (BentoML, torch), because forking
+a threaded process can deadlock on a lock held by another thread. Workers inherit OMP_THREAD_LIMIT=1 from
 cardio_intake.settings, so N workers run N single-threaded tesseracts and the cores are not
 oversubscribed. A pool that hangs or loses a worker is killed and rebuilt on the next call.
 """
@@ -34,13 +35,17 @@ def _warm_up() -> None:
     import cardio_intake  # noqa: F401  (runtime env, in case the parent's was changed after spawn)
 
 
+def _fork_is_safe() -> bool:
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def get_pool(workers: int) -> ProcessPoolExecutor:
     global _POOL, _POOL_WORKERS
     with _LOCK:
         if _POOL is None or workers != _POOL_WORKERS:
             if _POOL is not None:
                 _POOL.shutdown(wait=False, cancel_futures=True)
-            ctx = multiprocessing.get_context("spawn")
+            ctx = multiprocessing.get_context("fork" if _fork_is_safe() else "spawn")
             _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
             _POOL_WORKERS = workers
         return _POOL

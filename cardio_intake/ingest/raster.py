@@ -27,6 +27,9 @@ from cardio_intake.ingest.pages import PageImage
 #: Documents are letter/A4; without usable resolution tags the dpi is estimated from the width.
 _ASSUMED_PAGE_WIDTH_IN = 8.5
 _DPI_RANGE = (50.0, 1200.0)
+#: Fine-resolution faxes are 204x196 dpi: close enough to square that resampling would only blur.
+#: Standard resolution (204x98) is twice as coarse vertically and must be resampled.
+_SQUARE_TOLERANCE = 1.1
 
 
 def iter_raster_pages(data: bytes, fmt: str, limits: Limits) -> Iterator[PageImage]:
@@ -125,6 +128,8 @@ def _plan_frame(img: Image.Image, number: int, limits: Limits) -> tuple[float, f
         est = min(max(min(w, h) / _ASSUMED_PAGE_WIDTH_IN, _DPI_RANGE[0]), 600.0)
         res = (est, est)
     xdpi, ydpi = res
+    if max(xdpi, ydpi) / min(xdpi, ydpi) <= _SQUARE_TOLERANCE:
+        xdpi = ydpi = round((xdpi + ydpi) / 2, 1)
     target = max(xdpi, ydpi)
     out_w, out_h = round(w * target / xdpi), round(h * target / ydpi)
     if w * h > limits.max_pixels or out_w * out_h > limits.max_pixels:
