@@ -109,9 +109,9 @@ def test_payer_responses_walk_the_lifecycle_and_are_logged(
     clock.advance(days=2)
     update_authorization(session, auth.id, valid_update(A.APPROVED), triage_fn=rules, clock=clock, actor="key:payer")
     session.expire_all()
-    auth = session.get(AuthorizationRow, auth.id)
-    assert auth is not None and auth.status == "approved" and auth.auth_number == "A123"
-    assert auth.valid_to == date(2027, 1, 31) and auth.decided_at == clock()
+    fresh = session.get(AuthorizationRow, auth.id)
+    assert fresh is not None and fresh.status == "approved" and fresh.auth_number == "A123"
+    assert fresh.valid_to == date(2027, 1, 31) and fresh.decided_at == clock()
     changes = session.scalars(
         select(EventRow).where(EventRow.action == "authorization.status").order_by(EventRow.id)
     ).all()

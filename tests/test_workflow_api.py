@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -190,7 +191,7 @@ def test_real_keys_scopes_and_audit(runtime: WorkflowRuntime, tmp_path: Path, mo
     sink = ListSink()
     audit.set_sink(sink)
     try:
-        app = GatewayMiddleware(create_app(runtime), store=store, settings=settings)
+        app: Any = GatewayMiddleware(create_app(runtime, upkeep=False), store=store, settings=settings)
         with TestClient(app) as c:
             assert c.get("/monitor").status_code == 401
             assert c.get("/monitor", headers={"Authorization": f"Bearer {revoked_key}"}).status_code == 401
