@@ -20,6 +20,7 @@ from cardio_intake.corpus.fonts import FontSet, pil_font
 PAGE_W = 1728
 PAGE_H = 2200
 RENDER_DPI = 200.0
+RIGHT_MARGIN = 40  # text never runs closer than this to the right edge
 
 Box = tuple[float, float, float, float]
 
@@ -86,6 +87,12 @@ class Canvas:
         With ``entity`` the words are tagged B-/I-<entity> and an entity span is recorded (or the
         previous span of that type is extended when ``continue_entity``). Returns the run's box
         (x0, line top, x end, line bottom)."""
+        # A value longer than the room left on the line is first set smaller (down to 60%), then
+        # wrapped under its start, as a person filling a form would do.
+        avail = self.width - RIGHT_MARGIN - x
+        full = self.text_width(text, size, style)
+        if full > avail > 0:
+            size = max(int(size * avail / full), int(size * 0.6), 12)
         font = self.font(size, style)
         path = self.fonts.path(style)
         ascent, descent = font.getmetrics()
@@ -102,6 +109,8 @@ class Canvas:
         for token in text.split(" "):
             if token:
                 advance, (bl, bt, br, bb) = _metrics(font, path, int(size), token)
+                if cx > x and cx + advance > self.width - RIGHT_MARGIN:
+                    cx, base = float(x), base + (ascent + descent) * 1.1
                 box = (cx + bl, base + bt, cx + br, base + bb)
                 tag = "O"
                 if span is not None:
@@ -111,7 +120,7 @@ class Canvas:
                 self.ops.append(("text", cx, base, token, path, int(size), gray))
                 cx += advance
             cx += space
-        return (float(x), float(y), cx - space, float(y + ascent + descent))
+        return (float(x), float(y), cx - space, float(base + descent))
 
     def paragraph(
         self,

@@ -157,15 +157,25 @@ def compose_packet(seed: int, index: int, family: str, split: str, multi_patient
     drawn: list[DrawnPage] = []
     for p_idx, page in enumerate(plan, start=1):
         fonts: FontSet = form_fonts if page.type in ("referral_order", "fax_cover") else other_fonts
-        c = Canvas(fonts)
-        if header:
-            _fax_header(c, src, when, p_idx, n_pages)
-        ctx = Ctx(c, refs[page.referral], src, rng, Labels(rng, upper=rng.random() < 0.15), size=rng.choice([26, 28, 30, 32]))
-        if page.type == "fax_cover":
-            fax_cover(ctx, n_pages)
-        else:
-            page.draw(ctx)
-        _check_bounds(c, f"{family} {page.type}")
+        size = rng.choice([26, 28, 30, 32])
+        upper = rng.random() < 0.15
+        for attempt in range(3):
+            c = Canvas(fonts)
+            if header:
+                _fax_header(c, src, when, p_idx, n_pages)
+            ctx = Ctx(c, refs[page.referral], src, rng, Labels(rng, upper=upper), size=size)
+            if page.type == "fax_cover":
+                fax_cover(ctx, n_pages)
+            else:
+                page.draw(ctx)
+            try:
+                _check_bounds(c, f"{family} {page.type}")
+                break
+            except ValueError:
+                # a long referral overflowed this design: the source would use smaller type
+                if attempt == 2:
+                    raise
+                size = int(size * 0.8)
         drawn.append(DrawnPage(page, c))
 
     # --- gold -------------------------------------------------------------------------------
