@@ -46,6 +46,19 @@ def test_evaluate_a_registered_tiny_model(tmp_path: Path, monkeypatch: pytest.Mo
     trained = run(load_config(config.PROJECT_ROOT / "training" / "configs" / "tiny.yaml",
                               [f"data.corpus_dir={corpus}", f"train.output_dir={tmp_path / 'runs'}"]))
 
+    # the scikit-learn baseline, registered from the corpus's gold words
+    from datasets import Dataset, DatasetDict
+
+    from cardio_intake.corpus.features import dataset_features, packet_to_example
+    from training.baseline import run as run_baseline
+    from training.baseline_model import BaselineConfig
+
+    rows = [packet_to_example(p) for p in read_labels(corpus)]
+    dataset = tmp_path / "dataset"
+    DatasetDict({s: Dataset.from_list([r for r in rows if r["split"] == s], features=dataset_features())
+                 for s in ("train", "validation", "test")}).save_to_disk(str(dataset))
+    run_baseline(dataset, tmp_path / "baseline", uri, BaselineConfig(token_epochs=2), mlflow_log=True, register=True)
+
     out = tmp_path / "reports"
     res = CliRunner().invoke(app, ["evaluate", "--model", "models:/cardio-intake-referral@champion",
                                    "--data", str(corpus), "--limit", "2", "--out", str(out)])
@@ -57,6 +70,9 @@ def test_evaluate_a_registered_tiny_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert metrics["metrics"]["documents"] == 2 and metrics["model"]["version"] == "cardio-intake-referral:1"
     assert metrics["model"]["run_id"] == trained["run_id"]
     assert all(r["seconds"] > 0 for r in metrics["records"])
+    assert [r["role"] for r in metrics["references"]] == ["baseline"]
+    assert metrics["references"][0]["version"] == "cardio-intake-baseline:1"
+    assert set(metrics["reference_headlines"]["baseline"]) == set(metrics["metrics"]["headline"])
     assert metrics["metrics"]["latency"]["pages_per_second"] > 0
     client = MlflowClient()
     logged = {a.path for a in client.list_artifacts(trained["run_id"], "evaluation")}
