@@ -26,6 +26,7 @@ from serving.predictor import (
     load_from_uri,
     predict_many,
     thresholds_of,
+    version_label,
 )
 from serving.schemas import EncodeItem, ExtractOutcome, PredictorInfo
 from serving.settings import get_settings
@@ -59,7 +60,8 @@ class ReferralModel:
             return from_factory(settings.predictor_factory)
         if settings.model_uri:
             return load_from_uri(settings.model_uri)
-        return load_from_uri(self.bento_model.path_of(MLFLOW_MODEL_FOLDER))
+        stored = self.bento_model
+        return load_from_uri(stored.path_of(MLFLOW_MODEL_FOLDER), version_label(stored.info.labels.get("source")))
 
     @bentoml.api(
         batchable=SETTINGS.adaptive_batching,
