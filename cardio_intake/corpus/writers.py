@@ -3,12 +3,14 @@ PNG, and text-layer PDF (EHR e-fax, drawn with reportlab so words come from the 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PIL import Image
 
 from cardio_intake.corpus.canvas import RENDER_DPI, Canvas, draw_reportlab
 
+_FIXED_DATE = time.gmtime(1_735_689_600)  # 2025-01-01T00:00:00Z
 EXTENSIONS = {"tiff_g4": "tif", "pdf_image": "pdf", "pdf_text": "pdf", "png": "png"}
 
 
@@ -19,7 +21,9 @@ def write_tiff_g4(path: Path, frames: list[Image.Image], dpi: tuple[int, int]) -
 
 def write_pdf_image(path: Path, frames: list[Image.Image], dpi: tuple[int, int]) -> None:
     """Image-only PDF (bilevel pages are CCITT-encoded by Pillow); page size follows x/y dpi."""
-    frames[0].save(path, format="PDF", save_all=True, append_images=frames[1:], dpi=dpi)
+    # fixed dates: Pillow would stamp the current time, and the corpus must be byte-reproducible
+    frames[0].save(path, format="PDF", save_all=True, append_images=frames[1:], dpi=dpi,
+                   creationDate=_FIXED_DATE, modDate=_FIXED_DATE)  # fmt: skip
 
 
 def write_png(path: Path, frame: Image.Image, dpi: tuple[int, int]) -> None:

@@ -341,7 +341,7 @@ def fqhc_bilingual(ctx: Ctx) -> None:
         keys = keys[:3] + sorted(keys[3:], key=lambda _: rng.random())
     for i, key in enumerate(keys):
         x = cols[i % 3]
-        yy = y + (i // 3) * (c.line_height(cap) + c.line_height(s) * 1.6)
+        yy = y + (i // 3) * (c.line_height(cap) + c.line_height(s) * 2.0)
         c.text(x, yy, _BILINGUAL[key], cap, "bold")
         line_y = yy + c.line_height(cap) + c.line_height(s) + 8
         c.line(x, line_y, x + 500, line_y, width=1)
@@ -349,7 +349,7 @@ def fqhc_bilingual(ctx: Ctx) -> None:
         if text:
             fs = s if c.text_width(text, s) < 500 else int(s * 0.72)
             c.text(x + 6, yy + c.line_height(cap) + 6, text, fs, entity=ent, value=value)
-    y += ((len(keys) + 2) // 3) * (c.line_height(cap) + c.line_height(s) * 1.6) + 30
+    y += ((len(keys) + 2) // 3) * (c.line_height(cap) + c.line_height(s) * 2.0) + 30
     c.text(100, y, "Servicio solicitado / Service requested", s, "bold")
     y += c.line_height(s) * 1.4
     for o in ref.orders:
