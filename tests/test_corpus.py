@@ -178,6 +178,10 @@ def test_intents_consistent_with_cpts(packets: list[GoldPacket]) -> None:
         assert ref.intents
         for cpt in ref.fields.cpt:
             assert intent_for_cpt(cpt) in ref.intents, (p.doc_id, cpt, ref.intents)
+        # every intent is visible: one of its order wordings is written as a PROCEDURE on the page
+        for intent in ref.intents:
+            wordings = {w for _, ws in vocab.ORDERS[intent] for w in ws}
+            assert wordings & set(ref.fields.procedures), (p.doc_id, intent, ref.fields.procedures)
 
 
 def test_icd10_codes_are_real_cardiology_codes(packets: list[GoldPacket]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from cardio_intake.corpus.gold import GoldPacket
 from cardio_intake.corpus.layouts import FAMILIES, TEST_FAMILIES, TRAIN_FAMILIES
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 VALIDATION_RATE = 0.15
 
 

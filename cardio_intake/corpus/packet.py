@@ -27,7 +27,7 @@ from cardio_intake.labels import ENTITY_TO_FIELD, LIST_FIELDS
 from cardio_intake.schemas import Fields
 
 MAX_PAGES = 6
-MULTI_PATIENT_RATE = 0.10
+MULTI_PATIENT_RATE = 0.12  # of multi-page packets: about 10% of all packets (PNGs are single pages)
 FIRST_DAY = date(2025, 1, 6)
 
 
@@ -132,7 +132,7 @@ class ComposedPacket:
 
 def compose_packet(seed: int, index: int, family: str, split: str, multi_patient: bool | None = None) -> ComposedPacket:
     """Draw and label packet ``index`` (deterministic in seed and index). ``multi_patient`` forces
-    (True) or forbids (False) a second patient; by default about 10% of packets have one."""
+    (True) or forbids (False) a second patient; by default about 10% of all packets have one."""
     rng = random.Random(f"cardio-intake:{seed}:{index}")
     np_rng = np.random.default_rng([seed, index])
     fam = FAMILIES[family]
