@@ -43,6 +43,16 @@ test: install test-system-deps
 	$(PY) -m pytest -q tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
+# The champion (models:/cardio-intake-referral@champion) goes into the BentoML model store first;
+# `make serve` then serves it on 127.0.0.1:$(PORT) (keys: `cardio-intake keys create --name NAME`).
+bento: install
+	$(CLI) serving import-model
+	$(VENV)/bin/bentoml build -f bentofile.yaml .
+
+serve: install
+	$(CLI) serving import-model
+	$(VENV)/bin/bentoml serve serving.service:IntakeService --host 127.0.0.1 --port $(PORT)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -109,6 +109,14 @@ def step_track(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
                       workdir=config.DATA_DIR / "demo" / "workflow", console=console)
 
 
+def step_serve(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
+    """The product as upstream systems see it: `bentoml serve` on a free loopback port, an API key,
+    a few faxes POSTed to /triage, the decisions printed, the server stopped."""
+    from serving.demo import run_serving_demo
+
+    run_serving_demo(corpus, n=n, console=console)
+
+
 def run_demo() -> None:
     corpus = step_generate()
     step_summarize(corpus)
@@ -116,3 +124,4 @@ def run_demo() -> None:
     step_predict(corpus)
     step_evaluate(corpus)
     step_track(corpus)
+    step_serve(corpus)

@@ -10,18 +10,11 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from PIL import Image, ImageDraw, ImageFont
 
 from cardio_intake.document import Document
@@ -33,6 +26,9 @@ from cardio_intake.schemas import (
     ReferralPrediction,
     Review,
 )
+from serving.local_server import LocalServer, free_port
+
+__all__ = ["free_port"]
 
 REPO = Path(__file__).resolve().parents[1]
 TESTS_DIR = Path(__file__).resolve().parent
@@ -140,62 +136,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
 # --- a real server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
-
-class ServerProcess:
-    """``bentoml serve serving.service:IntakeService`` on 127.0.0.1:<free port> in its own process group."""
+class ServerProcess(LocalServer):
+    """The local server with the tests folder importable (for ``serving_support:make_predictor``)."""
 
     def __init__(self, env: dict[str, str], log_path: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout_s: float = 240.0) -> ServerProcess:
-        env = {**os.environ, **self.env}
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
-        cmd = [sys.executable, "-m", "bentoml", "serve", "serving.service:IntakeService",
-               "--host", "127.0.0.1", "--port", str(self.port)]
-        log = open(self.log_path, "ab")  # noqa: SIM115  (closed in stop)
-        self._log = log
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"bentoml serve exited with {self.proc.returncode}; log:\n{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise TimeoutError(f"server not ready in {timeout_s:g} s; log:\n{self.log_tail()}")
-
-    def log_tail(self, n: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-n:] if self.log_path.exists() else ""
-
-    def stop(self) -> int | None:
-        """SIGTERM to the server's process group (its workers too), SIGKILL if it lingers."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self._log.close()
-        return self.proc.returncode
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(env, log_path, port=port, extra_paths=[TESTS_DIR])
