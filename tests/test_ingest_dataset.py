@@ -12,7 +12,7 @@ import pytest
 from cardio_intake.corpus.gold import GoldPacket, GoldPage, GoldReferral, GoldWord
 from cardio_intake.document import Word, to_box_1000
 from cardio_intake.ingest.align import align_page, repair_bio
-from cardio_intake.labels import BIO_LABELS
+from cardio_intake.labels import BIO_LABELS, PAGE_TYPES
 from cardio_intake.schemas import Fields
 
 # --- alignment unit cases --------------------------------------------------------------------
@@ -210,3 +210,38 @@ def test_unreadable_packet_is_reported_not_skipped(tiny_corpus: Path, tmp_path: 
     assert sum(len(v) for v in dsd.values()) == 0
     cov = json.loads((tmp_path / "out" / "coverage.json").read_text())
     assert cov["failed"][0]["doc_id"] == "c" and cov["failed"][0]["error"] == "corrupt_document"
+
+
+# --- integration with the corpus generator ---------------------------------------------------
+
+
+def test_generated_packets_build_with_high_coverage(tmp_path: Path) -> None:
+    """A few real generated packets (one per file format, the shortest) through the builder."""
+    from cardio_intake.corpus.generate import generate_corpus
+    from cardio_intake.corpus.gold import read_labels
+    from cardio_intake.ingest.dataset_builder import build_dataset
+
+    corpus = generate_corpus(tmp_path / "corpus", n=8, seed=3, progress=False, workers=1)
+    shortest: dict[str, GoldPacket] = {}
+    for p in read_labels(corpus):
+        if p.format not in shortest or p.n_pages < shortest[p.format].n_pages:
+            shortest[p.format] = p
+    picked = sorted(shortest.values(), key=lambda p: p.doc_id)
+    assert len(picked) >= 2
+    (corpus / "labels.jsonl").write_text("".join(p.model_dump_json() + "\n" for p in picked), encoding="utf-8")
+
+    dsd = build_dataset(corpus, tmp_path / "dataset", workers=2)
+    rows = {r["doc_id"]: r for split in dsd.values() for r in split}
+    assert set(rows) == {p.doc_id for p in picked}
+    for p in picked:
+        row = rows[p.doc_id]
+        assert row["n_pages"] == p.n_pages and row["split"] == p.split and row["family"] == p.family
+        assert row["page_types"] == [PAGE_TYPES.index(g.type) for g in p.pages]
+        for words, tags, gold in zip(row["words"], row["ner_tags"], p.pages, strict=True):
+            assert len(words) == len(tags)
+            if len(gold.words) > 20:
+                assert len(words) > 0.5 * len(gold.words), f"{p.doc_id} page {gold.page}: OCR found too few words"
+    cov = json.loads((tmp_path / "dataset" / "coverage.json").read_text())
+    assert cov["failed"] == []
+    total = cov["by_resolution"]["all"]
+    assert total["entity_words"] > 0 and total["coverage"] >= 0.85
