@@ -87,8 +87,9 @@ def standard_fax(img: Image.Image) -> bytes:
     return g4_tiff([squashed], dpi=(DPI, 98))
 
 
-def image_pdf(img: Image.Image) -> bytes:
-    """A scanned page: one image filling a PDF page, no text layer."""
+def image_pdf(img: Image.Image, stamp: str | None = None) -> bytes:
+    """A scanned page: one image filling a PDF page, no text layer (with ``stamp``: a one-line
+    text header on top, as e-fax servers add)."""
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
@@ -96,6 +97,9 @@ def image_pdf(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=(w_pt, h_pt))
     c.drawImage(ImageReader(img.convert("RGB")), 0, 0, width=w_pt, height=h_pt)
+    if stamp:
+        c.setFont("Helvetica", 8)
+        c.drawString(20, h_pt - 12, stamp)
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -110,6 +110,16 @@ def test_image_only_pdf_is_rasterized_and_ocred(page: tuple[Image.Image, list[tu
     assert _match_rate(p, gold, img.size) >= 0.9
 
 
+def test_scanned_pdf_with_a_text_header_line_is_still_ocred(page: tuple[Image.Image, list[tuple[str, D.Box]]]) -> None:
+    img, gold = page
+    data = D.image_pdf(img, stamp="11/02/2026 09:14 FROM: CLINIC FAX P.001/003")
+    p = load_document(data, limits=Limits(dpi=200), workers=1).pages[0]
+    # The text layer holds only the stamp; the page content is in the image, so OCR reads it all.
+    assert p.source == "ocr"
+    assert _match_rate(p, gold, img.size) >= 0.9
+    assert "P.001/003" in {w.text for w in p.words}
+
+
 def test_group4_multipage_tiff_turns_the_upside_down_page(
     g4_doc: Document, page: tuple[Image.Image, list[tuple[str, D.Box]]]
 ) -> None:
