@@ -66,9 +66,23 @@ def test_tag_words_marks_begin_and_inside() -> None:
                   ("W2388", (300, 100, 420, 130)), ("49102", (430, 100, 540, 130))])
     from cardio_intake.labelstudio.importer import Region
 
-    tags, matched = tag_words(page, [Region("MEMBER_ID", to_box_1000((290, 95, 550, 135), W, H))])
-    assert tags == ["O", "O", "B-MEMBER_ID", "I-MEMBER_ID"]
-    assert matched == 1
+    tagged = tag_words(page, [Region("MEMBER_ID", to_box_1000((290, 95, 550, 135), W, H))])
+    assert tagged.tags == ["O", "O", "B-MEMBER_ID", "I-MEMBER_ID"]
+    assert tagged.matched == [True] and tagged.transcribed == 0
+
+
+def test_region_without_ocr_words_is_kept_from_its_transcription() -> None:
+    from cardio_intake.labelstudio.importer import Region
+
+    page = _page([("ICD", (100, 100, 160, 130)), ("Chest", (100, 300, 200, 330))])
+    region = Region("ICD10", to_box_1000((100, 200, 220, 230), W, H), text="R06.02 R55")
+    tagged = tag_words(page, [region])
+    # inserted between the two lines, in reading order, one word per transcribed token
+    assert tagged.words == ["ICD", "R06.02", "R55", "Chest"]
+    assert tagged.tags == ["O", "B-ICD10", "I-ICD10", "O"]
+    assert tagged.matched == [False] and tagged.transcribed == 1
+    x0, _, x1, _ = region.box_1000
+    assert x0 <= tagged.boxes[1][0] <= tagged.boxes[1][2] <= tagged.boxes[2][0] <= tagged.boxes[2][2] <= x1
 
 
 def _task(task_id: int, image: str, result: list[dict], **data: object) -> dict:

@@ -112,10 +112,11 @@ def import_command(
             typer.echo(
                 f"{report.imported} of {report.tasks} tasks imported, {report.skipped_unannotated} without annotations "
                 f"skipped; {report.regions_matched}/{report.regions} regions matched OCR words "
-                f"({report.region_coverage:.1%})"
+                f"({report.region_coverage:.1%}), {report.regions_transcribed} kept from their transcription, "
+                f"{report.regions - report.regions_kept} lost"
             )
             for line in report.unmatched[:20]:
-                typer.echo(f"  unmatched: {line}", err=True)
+                typer.echo(f"  no OCR words inside: {line}", err=True)
     except LabelImportError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

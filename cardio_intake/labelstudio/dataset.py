@@ -14,9 +14,13 @@ def save_rows(rows: list[dict[str, Any]], out_dir: Path) -> Any:
     from cardio_intake.corpus.features import dataset_features
 
     features = dataset_features()
+    by_split = {split: [r for r in rows if r["split"] == split] for split in SPLITS}
+    # from_list cannot type an empty split: build it from empty columns instead
     dd = DatasetDict({
-        split: Dataset.from_list([r for r in rows if r["split"] == split], features=features) for split in SPLITS
+        split: Dataset.from_list(r, features=features) if r else Dataset.from_dict({k: [] for k in features}, features=features)
+        for split, r in by_split.items()
     })
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    dd.save_to_disk(str(out_dir))
+    # one shard per split, also for an empty one (0 shards would not load back)
+    dd.save_to_disk(str(out_dir), num_shards={split: 1 for split in SPLITS})
     return dd

@@ -61,6 +61,8 @@ def page_task(
             "document_id": prediction.document_id,
             "page": page_number,
             "n_pages": len(prediction.pages),
+            "width": width,
+            "height": height,
         },
         "predictions": [{
             "model_version": prediction.model_version,

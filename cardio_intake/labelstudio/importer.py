@@ -57,11 +57,17 @@ class ImportReport:
     skipped_unannotated: int = 0
     regions: int = 0
     regions_matched: int = 0
+    regions_transcribed: int = 0
     unmatched: list[str] = field(default_factory=list)
 
     @property
     def region_coverage(self) -> float:
+        """Share of labelled regions that OCR words fell inside."""
         return self.regions_matched / self.regions if self.regions else 1.0
+
+    @property
+    def regions_kept(self) -> int:
+        return self.regions_matched + self.regions_transcribed
 
 
 def _finished_annotation(task: dict[str, Any]) -> dict[str, Any] | None:
@@ -123,23 +129,59 @@ def parse_regions(task_id: str, result: list[dict[str, Any]], page: Page, image_
     return regions, page_type, intents
 
 
-def tag_words(page: Page, regions: list[Region]) -> tuple[list[str], int]:
+@dataclass
+class TaggedPage:
+    words: list[str]
+    boxes: list[list[int]]
+    tags: list[str]
+    matched: list[bool]  # per region: OCR words fell inside it
+    transcribed: int = 0  # regions kept through their transcription (OCR read nothing inside)
+
+
+def _transcription_words(region: Region) -> list[tuple[str, list[int]]]:
+    """Split a region's transcription into words laid across the region, proportional to length."""
+    tokens = region.text.split()
+    x0, y0, x1, y1 = region.box_1000
+    total = sum(len(t) for t in tokens) + max(len(tokens) - 1, 0)
+    out, cursor = [], 0
+    for t in tokens:
+        a = x0 + (x1 - x0) * cursor // max(total, 1)
+        cursor += len(t)
+        b = x0 + (x1 - x0) * cursor // max(total, 1)
+        cursor += 1
+        out.append((t, [a, y0, max(a, b), y1]))
+    return out
+
+
+def tag_words(page: Page, regions: list[Region]) -> TaggedPage:
     """BIO tags for the page's words: a word whose centre lies inside a region takes its label
-    (B- on the region's first word in reading order). Returns the tags and how many regions matched."""
-    tags = ["O"] * len(page.words)
-    matched = 0
+    (B- on the region's first word in reading order). A region inside which OCR read nothing (a
+    faint table cell, say) keeps its entity through the person's transcription: its words are
+    inserted in reading order with boxes spread over the region."""
+    words = [w.text for w in page.words]
+    boxes = [list(w.box_1000) for w in page.words]
+    tags = ["O"] * len(words)
+    matched: list[bool] = []
+    transcribed = 0
     for region in regions:
         x0, y0, x1, y1 = region.box_1000
         inside = [
-            i for i, w in enumerate(page.words)
-            if x0 <= (w.box_1000[0] + w.box_1000[2]) / 2 <= x1 and y0 <= (w.box_1000[1] + w.box_1000[3]) / 2 <= y1
+            i for i, b in enumerate(boxes)
+            if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1 and tags[i] == "O"
         ]
-        if not inside:
-            continue
-        matched += 1
+        matched.append(bool(inside))
+        if not inside and region.text.strip():
+            key = ((y0 + y1) / 2, x0)
+            at = next((i for i, b in enumerate(boxes) if ((b[1] + b[3]) / 2, b[0]) > key), len(boxes))
+            new = _transcription_words(region)
+            words[at:at] = [t for t, _ in new]
+            boxes[at:at] = [b for _, b in new]
+            tags[at:at] = ["O"] * len(new)
+            inside = list(range(at, at + len(new)))
+            transcribed += 1
         for n, i in enumerate(inside):
             tags[i] = f"{'B' if n == 0 else 'I'}-{region.label}"
-    return tags, matched
+    return TaggedPage(words, boxes, tags, matched, transcribed)
 
 
 def _resolve_image(task_id: str, ref: str, images_dir: Path) -> Path:
@@ -182,22 +224,25 @@ def import_tasks(export: list[dict[str, Any]], images_dir: Path, loader: Loader,
         with Image.open(image_path) as im:
             size = im.size
         regions, page_type, intents = parse_regions(task_id, annotation["result"], page, size)
-        tags, matched = tag_words(page, regions)
+        tagged = tag_words(page, regions)
         report.regions += len(regions)
-        report.regions_matched += matched
-        report.unmatched.extend(f"task {task_id}: {r.label} {r.text!r}" for r in regions if not any(
-            t.endswith(r.label) for t in tags))
+        report.regions_matched += sum(tagged.matched)
+        report.regions_transcribed += tagged.transcribed
+        report.unmatched.extend(
+            f"task {task_id}: {r.label} {r.text!r} at {list(r.box_1000)}"
+            for r, ok in zip(regions, tagged.matched, strict=True) if not ok
+        )
         pages.append(LabelledPage(
             task_id=task_id,
             document=str(data.get("document_id") or data.get("document") or image_path.stem),
             page=int(data.get("page") or 1),
             page_type=page_type or "other",
             intents=intents,
-            words=[w.text for w in page.words],
-            boxes=[list(w.box_1000) for w in page.words],
-            tags=tags,
+            words=tagged.words,
+            boxes=tagged.boxes,
+            tags=tagged.tags,
             regions=regions,
-            matched_regions=matched,
+            matched_regions=sum(tagged.matched),
             source=str(data.get("source") or ""),
         ))
         report.imported += 1
