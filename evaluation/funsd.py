@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,9 @@ class FunsdConfig(BaseModel):
     lr: float = Field(default=1e-4, gt=0, description="AdamW learning rate of the encoder and head")
     layout_lr_multiplier: float = Field(
         default=10.0, gt=0, description="the 2D position tables start at zero (MiniLM has none): they learn faster")
+    layout_init: Literal["zero", "sinusoid"] = Field(
+        default="zero", description="2D tables at the start: zero (the referral model's default) or a smooth "
+        "sinusoidal code of the coordinate (nearby coordinates start alike, so rare ones generalize)")
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
     max_len: int = Field(default=512, ge=16, description="encoder window; longer forms slide with stride")
@@ -114,6 +118,25 @@ def _encode_forms(tokenizer: object, forms: Sequence[FunsdForm], cfg: FunsdConfi
     ]
 
 
+def sinusoid_layout_init(model: Any, scale: float = 0.03, dims: int = 64, seed: int = 0) -> None:
+    """Give each 2D table (x, y, h, w) a smooth code of its coordinate: sines and cosines of the
+    coordinate at ``dims/2`` frequencies, projected into its own random orthonormal subspace of the
+    hidden size (so x and y stay distinguishable) and scaled small beside the word embeddings."""
+    import torch
+
+    emb = model.encoder.embeddings
+    gen = torch.Generator().manual_seed(seed)
+    hidden = emb.x_position_embeddings.weight.shape[1]
+    pos = torch.arange(emb.x_position_embeddings.weight.shape[0], dtype=torch.float32).unsqueeze(1)
+    freqs = torch.exp(-torch.arange(0, dims, 2, dtype=torch.float32) * (torch.log(torch.tensor(2000.0)) / dims))
+    code = torch.cat([torch.sin(pos * freqs), torch.cos(pos * freqs)], dim=1)  # (n_coords, dims)
+    with torch.no_grad():
+        for table in (emb.x_position_embeddings, emb.y_position_embeddings,
+                      emb.h_position_embeddings, emb.w_position_embeddings):
+            basis, _ = torch.linalg.qr(torch.randn(hidden, dims, generator=gen))
+            table.weight.copy_(scale * code @ basis.T)
+
+
 def _length_batches(order: list[int], lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Shuffled batches of similar-length forms (dynamic padding then wastes little CPU): shuffle, sort
     within chunks of 8 batches by length, cut into batches, shuffle the batches."""
@@ -155,6 +178,8 @@ def run_funsd(
     spec = ModelSpec(tag_labels=list(FUNSD_LABELS), page_types=["other"], intents=["none"],
                      intent_pooling="mean", use_layout=cfg.use_layout, max_len=cfg.max_len, stride=cfg.stride)
     model, _ = build_model(spec, base)
+    if cfg.layout_init == "sinusoid":
+        sinusoid_layout_init(model, seed=cfg.seed)
     train_enc = _encode_forms(tokenizer, train_forms, cfg)
     test_enc = _encode_forms(tokenizer, test_forms, cfg)
 
