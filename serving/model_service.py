@@ -51,7 +51,8 @@ class ReferralModel:
     def __init__(self) -> None:
         settings = get_settings()
         self.predictor: Predictor = self._load_predictor()
-        self.ocr = OcrPool(settings.ocr_workers)
+        # A document still being read when its request has timed out only holds a worker: stop it then.
+        self.ocr = OcrPool(settings.ocr_workers, document_timeout_s=settings.request_timeout_s)
         self.ocr.warm_up()
 
     def _load_predictor(self) -> Predictor:

@@ -338,3 +338,24 @@ def test_predict_many_falls_back_to_one_call_per_document() -> None:
     preds = predict_many(p, [_doc([["echo"]]), _doc([["mri"]])], ["a", "b"], ["sha256:1", "sha256:2"])  # type: ignore[arg-type]
     assert p.calls == 2 and [q.document for q in preds] == ["a", "b"]
     assert isinstance(FakePage(["x"]).words, list)
+
+
+def test_bentofile_builds_offline_and_packs_only_what_serving_needs() -> None:
+    import tomllib
+
+    import yaml
+
+    from cardio_intake import config
+
+    bento = yaml.safe_load((config.PROJECT_ROOT / "bentofile.yaml").read_text())
+    module, _, attr = bento["service"].partition(":")
+    import importlib
+
+    assert hasattr(importlib.import_module(module), attr)
+    assert bento["python"]["lock_packages"] is False
+    assert {"tests/", "notebooks/", "data/"} <= set(bento["exclude"])
+    assert "cardio_intake/policies/*.yaml" in bento["include"]
+    # the bento pins the same torch and mlflow as the project
+    project = tomllib.loads((config.PROJECT_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for pin in ("torch==", "mlflow=="):
+        assert [p for p in project if p.startswith(pin)] == [p for p in bento["python"]["packages"] if p.startswith(pin)]
