@@ -162,3 +162,23 @@ def test_field_dispatch_uses_dob_rules() -> None:
     assert normalize_field("referral_date", "3-14-27", TODAY).value == date(2027, 3, 14)
     assert normalize_field("member_id", " W238849102: ").value == "W238849102"
     assert normalize_field("provider_fax", "614-555-0199").value == "+16145550199"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("Medicare (CMS)", "Medicare (CMS)"), ("ECG [EKG]", "ECG [EKG]"), ("(Aetna)", "Aetna"), ("[R07.9", "R07.9"),
+     ("Aetna)", "Aetna"), (" :UHC, ", "UHC"), ("(614) 555-0134", "(614) 555-0134")],
+)
+def test_clean_keeps_balanced_brackets(raw: str, clean: str) -> None:
+    from cardio_intake.extraction.normalize import _clean
+
+    assert _clean(raw) == clean
+
+
+def test_month_names_survive_ocr_digit_fixes() -> None:
+    from datetime import date
+
+    from cardio_intake.extraction.normalize import normalize_date
+
+    assert normalize_date("08-Jul-1997", kind="dob").value == date(1997, 7, 8)
+    assert normalize_date("O3/l4/1952", kind="dob").value == date(1952, 3, 14)

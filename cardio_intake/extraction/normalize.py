@@ -36,9 +36,25 @@ def _bad(reason: str) -> Norm[T]:
     return Norm(None, reason)
 
 
+_PAIRS = {")": "(", "]": "["}
+
+
 def _clean(text: str) -> str:
-    """Collapse whitespace and strip the punctuation OCR and layouts leave around a value."""
-    return re.sub(r"\s+", " ", text).strip(" \t\r\n:;,|*_[]()")
+    """Collapse whitespace and strip the punctuation OCR and layouts leave around a value. A closing
+    bracket whose opener is inside the value stays ("Medicare (CMS)", "ECG [EKG]")."""
+    s = re.sub(r"\s+", " ", text).strip(" \t\r\n:;,|*_")
+    while s:
+        head, tail = s[0], s[-1]
+        if head in "([" and ({"(": ")", "[": "]"}[head] not in s[1:]):
+            s = s[1:].lstrip()
+        elif tail in ")]" and _PAIRS[tail] not in s[:-1]:
+            s = s[:-1].rstrip()
+        elif head in "([" and tail == {"(": ")", "[": "]"}[head] and s.count(head) == 1 and s.count(tail) == 1:
+            s = s[1:-1].strip()  # "(614) 555" keeps its parentheses; "(Aetna)" as a whole loses them
+        else:
+            break
+        s = s.strip(" \t\r\n:;,|*_")
+    return s
 
 
 # OCR confusions inside what must be a digit run ("O3/l4/1952"). Only applied to tokens that are
@@ -122,6 +138,7 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
     s = _DATE_LABEL_RE.sub("", _clean(text)).strip(" .")
     if not s:
         return _bad("empty")
+    raw = s  # month names must be matched before OCR digit fixes ("08-Jul-1997" must not become "Ju1")
     s = " ".join(_fix_digits(tok) for tok in s.split(" "))
     parsed: tuple[str, int, int] | None = None  # (year text, month, day)
     for pat in _NUMERIC_PATTERNS:
@@ -135,7 +152,7 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
             break
     if parsed is None:
         for pat in _TEXT_PATTERNS:
-            m = pat.match(s)
+            m = pat.match(raw) or pat.match(s)
             if m:
                 mon = _MONTHS.get(m["mon"].lower())
                 if mon is None:
