@@ -155,3 +155,18 @@ def test_heads_shapes_and_text_only_ablation_ignores_boxes() -> None:
         assert out.intent_logits.shape == (2, 13)
         same = torch.allclose(out.tag_logits, out_b.tag_logits)
         assert same is (not use_layout)
+
+
+def test_keep_layers_loads_only_the_first_layers() -> None:
+    from cardio_intake.model.network import build_model
+    from cardio_intake.model.weights import read_checkpoint
+
+    model, report = build_model(ModelSpec(), default_base_model(), keep_layers=3)
+    assert report is not None and model.spec.encoder.num_hidden_layers == 3
+    assert any(k.startswith("encoder.layer.5.") for k in report.ignored)
+    ckpt = read_checkpoint(default_base_model())
+    torch.testing.assert_close(
+        model.encoder.state_dict()["encoder.layer.2.output.dense.weight"], ckpt["encoder.layer.2.output.dense.weight"]
+    )
+    with pytest.raises(ValueError, match="keep_layers"):
+        build_model(ModelSpec(), default_base_model(), keep_layers=9)

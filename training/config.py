@@ -30,6 +30,9 @@ class ModelArgs:
     num_hidden_layers: int = field(default=2, metadata={"help": "random_init only: encoder layers"})
     num_attention_heads: int = field(default=2, metadata={"help": "random_init only: attention heads"})
     intermediate_size: int = field(default=128, metadata={"help": "random_init only: feed-forward size"})
+    keep_layers: int | None = field(
+        default=None, metadata={"help": "use only the first N encoder layers of base_model (faster, a bit weaker)"}
+    )
     use_layout: bool = field(default=True, metadata={"help": "false: text-only ablation (every box zero)"})
     intent_pooling: Literal["mean", "attention"] = field(
         default="attention", metadata={"help": "how page representations pool into a referral's"}
@@ -71,7 +74,12 @@ class TrainArgs:
     loss_page: float = field(default=0.5, metadata={"help": "weight of the page-type loss"})
     loss_intent: float = field(default=1.0, metadata={"help": "weight of the intent loss"})
     patience: int = field(default=2, metadata={"help": "early stopping: epochs without validation gain"})
-    max_minutes: float | None = field(default=None, metadata={"help": "stop after the epoch that passes this"})
+    bf16: bool = field(
+        default=False, metadata={"help": "bfloat16 autocast for training (AMX/AVX512-BF16 CPUs: ~1.3-2x faster)"}
+    )
+    max_minutes: float | None = field(
+        default=None, metadata={"help": "safety cap on training minutes: stop, validate and keep the best"}
+    )
     threads: int | None = field(default=None, metadata={"help": "torch threads (default: all cores)"})
     output_dir: str = field(default=str(config.MODELS_DIR / "runs"), metadata={"help": "checkpoints and model dir"})
     run_name: str = field(default="default", metadata={"help": "sub-folder of output_dir and MLflow run name"})

@@ -117,11 +117,11 @@ def forward(model: LayoutLMReferralModel, b: Batch) -> MultiTaskOutput:
 
 def losses(out: MultiTaskOutput, b: Batch) -> dict[str, torch.Tensor]:
     parts = {
-        "tag": F.cross_entropy(out.tag_logits.flatten(0, 1), b.labels.flatten(), ignore_index=IGNORE_INDEX),
-        "page": F.cross_entropy(out.page_type_logits, b.page_types),
+        "tag": F.cross_entropy(out.tag_logits.float().flatten(0, 1), b.labels.flatten(), ignore_index=IGNORE_INDEX),
+        "page": F.cross_entropy(out.page_type_logits.float(), b.page_types),
     }
     if b.intents.numel():
-        parts["intent"] = F.binary_cross_entropy_with_logits(out.intent_logits, b.intents)
+        parts["intent"] = F.binary_cross_entropy_with_logits(out.intent_logits.float(), b.intents)
     return parts
 
 
@@ -163,7 +163,8 @@ def evaluate(model: LayoutLMReferralModel, examples: Sequence[DocExample], args:
     pages_ok = pages_n = 0
     for d in examples:
         b = make_batch([d])
-        out = forward(model, b)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            out = forward(model, b)
         tot["loss"] += total_loss(losses(out, b), args).item()
         pred = out.tag_logits.argmax(-1)
         for w in range(len(b.labels)):
@@ -261,10 +262,16 @@ def train_loop(
     task = progress.add_task("train", total=steps_per_epoch * args.epochs, completed=state.step) if progress else None
     while state.epoch < args.epochs and not state.stopped:
         t0, rng = time.time(), random.Random(args.seed * 1000 + state.epoch)  # per-epoch order: resumable
-        running = 0.0
+        running, i = 0.0, 0
         for i, idx in enumerate(pack_steps(train, args.max_windows_per_step, rng)):
+            if args.max_minutes is not None and (state.elapsed_s + time.time() - t0) / 60 >= args.max_minutes:
+                # a safety cap (a run that hits it is no longer bit-reproducible): validate what we have
+                state.stopped = f"time budget of {args.max_minutes} min reached in epoch {state.epoch + 1}"
+                break
             b = make_batch([train[j] for j in idx])
-            loss = total_loss(losses(forward(model, b), b), args)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                out = forward(model, b)
+            loss = total_loss(losses(out, b), args)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
@@ -274,7 +281,7 @@ def train_loop(
             running += loss.item()
             if progress:
                 progress.update(task, advance=1, description=f"epoch {state.epoch + 1} loss {running / (i + 1):.3f}")
-        metrics = {"train_loss": running / max(1, steps_per_epoch), **{f"val_{k}": v for k, v in evaluate(model, val, args).items()}}
+        metrics = {"train_loss": running / max(1, i + 1), **{f"val_{k}": v for k, v in evaluate(model, val, args).items()}}
         state.elapsed_s += time.time() - t0
         metrics["epoch_s"] = time.time() - t0
         state.epoch += 1
@@ -286,8 +293,6 @@ def train_loop(
             state.bad_epochs += 1
             if state.bad_epochs >= args.patience:
                 state.stopped = f"early stop: no validation gain for {args.patience} epochs"
-        if args.max_minutes is not None and state.elapsed_s / 60 >= args.max_minutes and not state.stopped:
-            state.stopped = f"time budget of {args.max_minutes} min reached"
         save_checkpoint(ckpt, model, opt, sched, state, extra_ckpt or {})
         on_epoch(state, metrics)
     if best.is_file():

@@ -33,7 +33,7 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
             hidden_size=m.hidden_size, num_hidden_layers=m.num_hidden_layers,
             num_attention_heads=m.num_attention_heads, intermediate_size=m.intermediate_size,
         )
-    model, report = build_model(spec, None if m.random_init else base, random_init=m.random_init)
+    model, report = build_model(spec, None if m.random_init else base, m.random_init, m.keep_layers)
     if report:
         log.info("encoder from %s: %d tensors, untrained: %s", base, report.loaded, report.missing)
     return model, load_tokenizer(base)

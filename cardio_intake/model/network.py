@@ -117,17 +117,23 @@ class LayoutLMReferralModel(nn.Module):
         )
 
 
-def build_model(spec: ModelSpec, base_model: str | Path | None, random_init: bool = False) -> tuple[
-    LayoutLMReferralModel, LoadReport | None
-]:
+def build_model(
+    spec: ModelSpec, base_model: str | Path | None, random_init: bool = False, keep_layers: int | None = None
+) -> tuple[LayoutLMReferralModel, LoadReport | None]:
     """A fresh model: encoder weights from ``base_model`` (a local BERT or LayoutLM v1 checkpoint
-    directory; its config.json decides the encoder shape), or random when ``random_init``."""
+    directory; its config.json decides the encoder shape; ``keep_layers`` keeps only the first N
+    layers), or random when ``random_init``."""
     if random_init or base_model is None:
         return LayoutLMReferralModel(spec), None
     path = Path(base_model)
-    spec = spec.model_copy(update={"encoder": encoder_shape_from(path), "base_model": str(path)})
+    shape = encoder_shape_from(path)
+    if keep_layers is not None:
+        if not 1 <= keep_layers <= shape.num_hidden_layers:
+            raise ValueError(f"keep_layers={keep_layers}: {path} has {shape.num_hidden_layers} layers")
+        shape.num_hidden_layers = keep_layers
+    spec = spec.model_copy(update={"encoder": shape, "base_model": str(path)})
     model = LayoutLMReferralModel(spec)
-    report = load_encoder_weights(model.encoder, path)
+    report = load_encoder_weights(model.encoder, path, keep_layers)
     if set(report.missing) & {"embeddings.x_position_embeddings.weight"}:
         model.reset_layout_embeddings()  # a BERT start: 2D tables untrained
     return model, report

@@ -79,9 +79,20 @@ def encoder_shape_from(path: Path) -> EncoderShape:
     return EncoderShape(**{k: cfg[k] for k in EncoderShape.model_fields if k in cfg})
 
 
-def load_encoder_weights(encoder: torch.nn.Module, path: Path) -> LoadReport:
-    """Copy a checkpoint into ``encoder`` (a transformers LayoutLMModel) and check what is missing."""
+def _layer_index(name: str) -> int | None:
+    if name.startswith("encoder.layer."):
+        return int(name.split(".")[2])
+    return None
+
+
+def load_encoder_weights(encoder: torch.nn.Module, path: Path, keep_layers: int | None = None) -> LoadReport:
+    """Copy a checkpoint into ``encoder`` (a transformers LayoutLMModel) and check what is missing.
+    ``keep_layers``: the encoder was built with only the first N layers; deeper ones are ignored."""
     mapped, ignored = map_checkpoint_keys(read_checkpoint(path))
+    if keep_layers is not None:
+        for name in [k for k in mapped if (_layer_index(k) or 0) >= keep_layers]:
+            del mapped[name]
+            ignored.append(name)
     result = encoder.load_state_dict(mapped, strict=False)
     missing, unexpected = sorted(result.missing_keys), sorted(result.unexpected_keys)
     report = LoadReport(len(mapped) - len(unexpected), missing, unexpected, ignored)
