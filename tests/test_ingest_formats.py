@@ -172,3 +172,25 @@ def test_ocr_timeout_is_typed(page: tuple[Image.Image, list[tuple[str, D.Box]]])
     img, _ = page
     with pytest.raises(OcrTimeout, match="page 1"):
         load_document(D.image_bytes(img, "PNG"), limits=Limits(ocr_timeout_s=0.05), workers=1)
+
+
+def test_ascender_balance_tells_upright_from_upside_down(page: tuple[Image.Image, list[tuple[str, D.Box]]]) -> None:
+    from cardio_intake.ingest.orient import upright_score
+
+    img, _ = page
+    assert upright_score(img) > 0.2
+    assert upright_score(img.rotate(180)) < -0.2
+    assert upright_score(Image.new("L", img.size, 255)) == 0.0
+
+
+def test_upside_down_page_is_turned_when_osd_gives_up(
+    page: tuple[Image.Image, list[tuple[str, D.Box]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cardio_intake.ingest.ocr as ocr_mod
+
+    # OSD returns "no idea" on speckled standard-resolution faxes; the ascender test takes over.
+    monkeypatch.setattr(ocr_mod, "detect_rotation", lambda image, timeout_s: 0)
+    img, gold = page
+    p = load_document(D.image_bytes(img.rotate(180), "PNG", dpi=(200, 200)), workers=1).pages[0]
+    assert p.rotation_applied == 180
+    assert _match_rate(p, gold, img.size) >= 0.9

@@ -3,7 +3,9 @@
 Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
 would call it twice (``image_to_string`` and ``image_to_data``). OSD (``--psm 0``, about a third of a
 recognition) runs only when the first pass looks wrong: upside-down or sideways text comes back as
-low-confidence garbage, and then the rotated page is recognized again and the better pass is kept.
+low-confidence garbage. When OSD is inconclusive (it often is on speckled standard-resolution
+faxes) an ascender/descender test decides about upside down. A rotated page is recognized again
+and the better of the two passes is kept, so a wrong guess costs time, never words.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from PIL import Image
 
 from cardio_intake.document import Page, Word, to_box_1000
 from cardio_intake.ingest.errors import OcrFailed, OcrTimeout
-from cardio_intake.ingest.orient import deskew, detect_rotation, estimate_skew, rotate_clockwise
+from cardio_intake.ingest.orient import (
+    deskew,
+    detect_rotation,
+    estimate_skew,
+    rotate_clockwise,
+    upright_score,
+)
 from cardio_intake.ingest.pages import PageImage
 
 if TYPE_CHECKING:
@@ -26,6 +34,9 @@ if TYPE_CHECKING:
 #: Below this mean word confidence (0-100) or word count a page may be rotated: ask OSD.
 _OSD_TRIGGER_CONF = 60.0
 _OSD_TRIGGER_WORDS = 5
+#: Below this ascender/descender balance a page whose OSD is inconclusive is tried upside down
+#: (upright pages score about +0.4, upside-down ones about -0.4).
+_UPSIDE_DOWN_SCORE = -0.15
 #: Punctuation-only specks with less confidence than this are fax noise, not words.
 _NOISE_CONF = 30.0
 
@@ -105,6 +116,9 @@ def ocr_page(task: OcrTask) -> Page:
         mean_conf = best.quality / max(len(best.layout), 1) * 100
         if len(best.layout) < _OSD_TRIGGER_WORDS or mean_conf < _OSD_TRIGGER_CONF:
             rotation = detect_rotation(page.image, remaining())
+            if rotation == 0 and upright_score(best.image) < _UPSIDE_DOWN_SCORE:
+                # OSD gives up on speckled standard-resolution text; the ascender test does not.
+                rotation = 180
             if rotation:
                 turned = _pass(page.image, rotation, page.dpi, remaining)
                 if turned.quality > best.quality:
