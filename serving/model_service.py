@@ -44,8 +44,11 @@ install_phi_guard()
     traffic={"timeout": int(SETTINGS.request_timeout_s) + 30},
 )
 class ReferralModel:
-    # Declared so `bentoml build` packs the model into the bento (see serving/predictor.py).
-    bento_model = BentoModel(f"{BENTO_MODEL_NAME}:latest")
+    # Declared so `bentoml build` packs the model into the bento (see serving/predictor.py). Not
+    # declared when a model URI or factory overrides it: `bentoml serve` resolves declared models at
+    # start and would refuse to start without one in the store.
+    if not (SETTINGS.model_uri or SETTINGS.predictor_factory):
+        bento_model = BentoModel(f"{BENTO_MODEL_NAME}:latest")
     to_async: Any  # set by BentoML on the instance: calls through the service (and its batcher)
 
     def __init__(self) -> None:
