@@ -243,7 +243,10 @@ def _fail(session: Session, doc: DocumentRow, exc: Exception, *, clock: Clock, a
     session.rollback()
     code = getattr(exc, "code", None) or type(exc).__name__
     detail = str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__
-    doc = session.get(DocumentRow, doc.id) or doc
+    # populate_existing: when no SQL ran since the claim's commit, the rollback above expired nothing and
+    # the identity map still holds the pre-claim row; on a retry of a failed document it says "failed"
+    # already, so setting it again would write nothing and leave the row "processing" for good.
+    doc = session.get(DocumentRow, doc.id, populate_existing=True) or doc
     doc.status = DocumentStatus.FAILED.value
     doc.error = f"{code}: {detail}"
     now = clock()
