@@ -34,6 +34,7 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -109,6 +110,11 @@ def _require(scope: str) -> Callable[[Request], Principal]:
 #: The dependencies every route uses (tests override them in ``app.dependency_overrides``).
 WORKFLOW_AUTH = _require("workflow")
 ADMIN_AUTH = _require("admin")
+
+#: Ids are INTEGER columns (32 bits on PostgreSQL). A larger number names no row, and handed to the
+#: database driver it overflows into a 500 (found by API fuzzing), so the API refuses it with a 422.
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 #: Loader error codes that are the client's fault (a 4xx); anything else failing is on our side (503).
 _CLIENT_STATUS = {"file_too_large": 413, "unsupported_format": 415}
@@ -285,7 +291,7 @@ class AuthorizationUpdate(_Body):
 
 
 class AppointmentRequest(_Body):
-    order_id: int = Field(ge=1)
+    order_id: int = Field(ge=1, le=MAX_ID)
     date: dt.date
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"order_id": 1, "date": "2026-11-20"}]})
@@ -512,7 +518,7 @@ def create_app(
         responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}, **ERRORS},
     )
     def post_authorization_status(
-        authorization_id: int, body: AuthorizationStatusRequest, rt: Rt, session: Db, who: Who
+        authorization_id: RowId, body: AuthorizationStatusRequest, rt: Rt, session: Db, who: Who
     ) -> AuthorizationUpdate:
         update = StatusUpdate(
             status=body.status,
@@ -537,7 +543,7 @@ def create_app(
         description="Queue, priority, due time, orders with their authorizations and readiness (blockers) per order.",
         responses={404: {"model": ErrorBody}, **ERRORS},
     )
-    def get_referral_route(referral_id: int, rt: Rt, session: Db, who: Who) -> ReferralView:
+    def get_referral_route(referral_id: RowId, rt: Rt, session: Db, who: Who) -> ReferralView:
         view = get_referral(session, referral_id, clock=rt.clock)
         annotate(queues=[view.queue])
         return view
@@ -561,7 +567,7 @@ def create_app(
         summary="Mark the extraction as reviewed by a person",
         responses={404: {"model": ErrorBody}, **ERRORS},
     )
-    def post_review(referral_id: int, rt: Rt, session: Db, who: Who) -> ReferralView:
+    def post_review(referral_id: RowId, rt: Rt, session: Db, who: Who) -> ReferralView:
         mark_reviewed(session, referral_id, triage_fn=rt.triage_fn, clock=rt.clock, actor=actor(who))
         return get_referral(session, referral_id, clock=rt.clock)
 
@@ -600,7 +606,7 @@ def create_app(
         summary="Mark an order completed or cancelled",
         responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}, **ERRORS},
     )
-    def post_order_status(order_id: int, body: OrderStatusRequest, rt: Rt, session: Db, who: Who) -> OrderView:
+    def post_order_status(order_id: RowId, body: OrderStatusRequest, rt: Rt, session: Db, who: Who) -> OrderView:
         order = set_order_status(
             session, order_id, OrderStatus(body.status), triage_fn=rt.triage_fn, clock=rt.clock, actor=actor(who)
         )
@@ -613,7 +619,7 @@ def create_app(
         summary="Record documentation received for an order",
         responses={404: {"model": ErrorBody}, **ERRORS},
     )
-    def post_documentation(order_id: int, body: DocumentationRequest, rt: Rt, session: Db, who: Who) -> OrderView:
+    def post_documentation(order_id: RowId, body: DocumentationRequest, rt: Rt, session: Db, who: Who) -> OrderView:
         order = record_documentation(
             session, order_id, body.received, triage_fn=rt.triage_fn, clock=rt.clock, actor=actor(who)
         )
@@ -632,7 +638,7 @@ def create_app(
         rt: Rt,
         session: Db,
         who: Who,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
     ) -> WorklistPage:
         return worklist(session, queue, page=page, per_page=per_page, clock=rt.clock)

@@ -3,14 +3,20 @@ the loader fuzzer. Each test names how the bug was found; all run in-process and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
-from store_fixtures import FakePredictor, FakeRules
+from store_fixtures import T0, FakePredictor, FakeRules
 
 from cardio_intake.ingest.errors import UnsupportedFormat
+from cardio_intake.store import db
 from cardio_intake.store.clock import FixedClock
 from cardio_intake.store.intake import intake
+from serving.request_context import Principal
 
 
 def test_resending_a_rejected_file_fails_again_instead_of_hanging_in_processing(
@@ -28,3 +34,48 @@ def test_resending_a_rejected_file_fails_again_instead_of_hanging_in_processing(
         assert (doc.status, doc.attempts) == ("failed", attempt)
         assert doc.error is not None and doc.error.startswith("unsupported_format:")
     assert predictor.calls == 3  # every resend was tried again (a failure is not cached), none waited
+
+
+@pytest.fixture
+def workflow_client(tmp_path: Path) -> Iterator[TestClient]:
+    """The workflow API alone (fake model and rules, SQLite), auth overridden as in test_workflow_api."""
+    from serving.workflow_app import WORKFLOW_AUTH, WorkflowRuntime, create_app
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    db.upgrade(engine)
+    runtime = WorkflowRuntime(factory=db.session_factory(engine), predictor_fn=FakePredictor(), triage_fn=FakeRules(),
+                              documents_dir=tmp_path / "documents", clock=FixedClock(T0), publish_metrics=False)
+    app = create_app(runtime, upkeep=False)
+    app.dependency_overrides[WORKFLOW_AUTH] = lambda: Principal("k0", "tester", frozenset({"workflow"}))
+    with TestClient(app) as client:
+        yield client
+    engine.dispose()
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("POST", "/authorizations/{big}/status", {"status": "submitted"}),
+    ("GET", "/referrals/{big}", None),
+    ("POST", "/referrals/{big}/review", None),
+    ("POST", "/orders/{big}/status", {"status": "completed"}),
+    ("POST", "/orders/{big}/documentation", {"received": ["office_note_within_60_days"]}),
+    ("POST", "/appointments/check", {"order_id": "{big}", "date": "2026-11-20"}),
+    ("POST", "/appointments", {"order_id": "{big}", "date": "2026-11-20"}),
+    ("GET", "/worklists/prior_auth?page={big}", None),
+])
+def test_ids_beyond_the_database_integer_are_a_422_not_a_500(
+    workflow_client: TestClient, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    """Found by schemathesis: an id past 2**63 (e.g. /authorizations/1688919359944754135564288/status)
+    overflowed in the SQLite driver and answered 500."""
+    big = 1688919359944754135564288
+    if body is not None:
+        body = {k: (big if v == "{big}" else v) for k, v in body.items()}
+    r = workflow_client.request(method, path.format(big=big), json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "unprocessable"
+    # The largest id the columns hold is still an ordinary lookup (404: no such row), not an error.
+    top = 2**31 - 1
+    if body is not None and "order_id" in body:
+        body["order_id"] = top
+    r = workflow_client.request(method, path.format(big=top), json=body)
+    assert r.status_code in (200, 404), r.text
