@@ -31,8 +31,9 @@ from cardio_intake.ingest.pages import PageImage
 if TYPE_CHECKING:
     from layoutparser.elements import Layout
 
-#: Below this mean word confidence (0-100) or word count a page may be rotated: ask OSD.
-_OSD_TRIGGER_CONF = 60.0
+#: Below this mean word confidence (0-100) or word count a page may be rotated: ask OSD. Rotated
+#: text reads at 10-35, noisy upright faxes at 50-90.
+_OSD_TRIGGER_CONF = 50.0
 _OSD_TRIGGER_WORDS = 5
 #: Below this ascender/descender balance a page whose OSD is inconclusive is tried upside down
 #: (upright pages score about +0.4, upside-down ones about -0.4).
