@@ -50,3 +50,21 @@ def test_tiny_benchmark_through_the_cli(tmp_path: Path) -> None:
     assert result["train_forms"] == 8 and result["test_forms"] == 4 and result["epochs"] == 2
     assert 0.0 <= result["f1"] <= 1.0 and result["train_seconds"] > 0
     assert result["epoch_losses"][-1] < result["epoch_losses"][0]  # it learns
+
+
+def test_sinusoid_layout_init_is_smooth_and_keeps_axes_apart() -> None:
+    import torch
+
+    from cardio_intake.model.network import build_model
+    from cardio_intake.model.spec import ModelSpec
+    from evaluation.funsd import sinusoid_layout_init
+
+    model, _ = build_model(ModelSpec(tag_labels=list(FUNSD_LABELS), page_types=["other"], intents=["none"]), None)
+    model.reset_layout_embeddings()
+    sinusoid_layout_init(model)
+    emb = model.encoder.embeddings
+    x, y = emb.x_position_embeddings.weight.detach(), emb.y_position_embeddings.weight.detach()
+    cos = torch.nn.functional.cosine_similarity
+    assert float(x.norm(dim=1).min()) > 0
+    assert float(cos(x[100], x[105], dim=0)) > float(cos(x[100], x[700], dim=0)) + 0.3  # near starts alike
+    assert abs(float(cos(x[100], y[100], dim=0))) < 0.2  # x and y live in different subspaces
