@@ -30,6 +30,7 @@ _FILE_ERRORS: dict[str, tuple[str, dict[str, str]]] = {
             {"error": "corrupt_document", "detail": "the PDF's cross-reference table is damaged"}),
 }
 _METHODS = ("get", "post", "put", "patch", "delete")
+_MALFORMED_EXAMPLE = {"error": "bad_request", "detail": "There was an error parsing the body"}
 
 
 def _response(description: str, example: dict[str, str]) -> dict[str, Any]:
@@ -68,5 +69,13 @@ def augment_spec(spec: dict[str, Any]) -> dict[str, Any]:
                 for code, (desc, example) in _FILE_ERRORS.items():
                     responses[code] = _response(desc, example)
             responses.setdefault("422", _response("Invalid input", {"error": "unprocessable", "detail": "practice_id: unknown practice"}))
+            # FastAPI documents its own validation body (detail: a list); the apps and the gateway answer
+            # every error as ErrorBody, and a body that cannot be parsed at all as a 400 (found by fuzzing).
+            for code, response in list(responses.items()):
+                if "HTTPValidationError" in str(response):
+                    responses[code] = _response(response.get("description") or "Invalid input",
+                                                {"error": "unprocessable", "detail": "date: invalid date format"})
+            if "requestBody" in op:
+                responses.setdefault("400", _response("Malformed request body", _MALFORMED_EXAMPLE))
     spec.setdefault("info", {})["title"] = "cardio-intake"
     return spec

@@ -79,3 +79,26 @@ def test_ids_beyond_the_database_integer_are_a_422_not_a_500(
         body["order_id"] = top
     r = workflow_client.request(method, path.format(big=top), json=body)
     assert r.status_code in (200, 404), r.text
+
+
+def test_openapi_error_responses_are_what_the_gateway_answers() -> None:
+    """Found by schemathesis (response_schema_conformance, status_code_conformance): the merged spec
+    kept FastAPI's ``HTTPValidationError`` (detail: a list) for the workflow routes' 422, which answer
+    ``{error, detail: str}``, and did not document the 400 of a body that cannot be parsed."""
+    from serving.openapi import augment_spec
+    from serving.service import IntakeService
+
+    service: Any = IntakeService
+    spec = augment_spec(service.openapi_spec.asdict())
+    operations = [(path, m, op) for path, item in spec["paths"].items() for m, op in item.items() if isinstance(op, dict)]
+    assert any(path == "/intake" for path, _, _ in operations)  # the workflow routes are in the spec
+    for path, method, op in operations:
+        for code, response in op.get("responses", {}).items():
+            assert "HTTPValidationError" not in str(response), (method, path, code)
+            if str(code).startswith(("4", "5")):
+                schema = response["content"]["application/json"]["schema"]
+                name = schema["$ref"].rsplit("/", 1)[-1]
+                component = spec["components"]["schemas"][name]
+                assert {"error", "detail"} <= set(component["properties"]), (method, path, code, name)
+        if "requestBody" in op:
+            assert "400" in {str(c) for c in op["responses"]}, (method, path)
