@@ -272,6 +272,8 @@ def train_loop(
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 out = forward(model, b)
             loss = total_loss(losses(out, b), args)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"loss is {loss.item()} at step {state.step}: lower the learning rates or turn bf16 off")
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
