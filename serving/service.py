@@ -38,6 +38,7 @@ from serving.schemas import (
 )
 from serving.settings import get_settings
 from serving.triage_rules import RulesEngine, UnknownPractice
+from serving.upload_guard import UploadGuard
 
 install_phi_guard()
 SETTINGS = get_settings()
@@ -187,3 +188,6 @@ _workflow = workflow_app()
 if _workflow is not None:
     _service.mount_asgi_app(_workflow, path="/", name="workflow")
 _service.add_asgi_middleware(GatewayMiddleware)
+# Added second, so it runs inside the gateway (after the key check): rejects the multipart bodies that
+# BentoML's parser would answer with a 500 or turn into a download (serving/upload_guard.py).
+_service.add_asgi_middleware(UploadGuard)

@@ -102,3 +102,56 @@ def test_openapi_error_responses_are_what_the_gateway_answers() -> None:
                 assert {"error", "detail"} <= set(component["properties"]), (method, path, code, name)
         if "requestBody" in op:
             assert "400" in {str(c) for c in op["responses"]}, (method, path)
+
+
+def _guarded_client() -> tuple[TestClient, list[bytes]]:
+    """UploadGuard in front of an app that records the body it received and answers 200."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from serving.upload_guard import UploadGuard
+
+    seen: list[bytes] = []
+
+    async def endpoint(request: Request) -> JSONResponse:
+        seen.append(await request.body())
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/extract", endpoint, methods=["POST"]), Route("/intake", endpoint, methods=["POST"])])
+    return TestClient(UploadGuard(app)), seen
+
+
+@pytest.mark.parametrize(("case", "error"), [
+    ("wrong_boundary", "invalid_multipart"),
+    ("filename_250_bytes", "invalid_upload"),
+    ("file_as_url_text", "invalid_upload"),
+    ("two_files", "invalid_upload"),
+])
+def test_upload_guard_turns_bentoml_500s_into_400s(case: str, error: str) -> None:
+    """Found by the hostile HTTP tests: BentoML answered 500 for a broken multipart body and for a file
+    name over 255 bytes, and read a ``file`` form field sent as text as a URL to download."""
+    client, seen = _guarded_client()
+    if case == "wrong_boundary":
+        r = client.post("/extract", content=b'--zzz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nabc',
+                        headers={"Content-Type": "multipart/form-data; boundary=yyy"})
+    elif case == "filename_250_bytes":
+        r = client.post("/extract", files={"file": ("a" * 246 + ".pdf", b"%PDF-1.4", "application/pdf")})
+    elif case == "file_as_url_text":
+        r = client.post("/extract", data={"file": "http://example.com/fax.pdf"}, files={"other": ("x", b"x")})
+    else:
+        r = client.post("/extract", files=[("file", ("a.pdf", b"%PDF-1.4")), ("file", ("b.pdf", b"%PDF-1.4"))])
+    assert r.status_code == 400 and r.json()["error"] == error and r.json()["detail"]
+    assert seen == []  # never reached BentoML's parser
+
+
+def test_upload_guard_passes_good_uploads_and_other_routes_through_unchanged() -> None:
+    client, seen = _guarded_client()
+    with client:  # runs the lifespan through the guard too
+        r = client.post("/extract", files={"file": ("fax.pdf", b"%PDF-1.4 fax", "application/pdf")}, data={"x": "1"})
+        assert r.status_code == 200 and b"%PDF-1.4 fax" in seen[-1] and b'name="x"' in seen[-1]
+        r = client.post("/intake", data={"file": "text is /intake's own business"})  # not a BentoML file route
+        assert r.status_code == 200 and len(seen) == 2
+        r = client.post("/extract", json={"file": "x"})  # not multipart: BentoML answers these itself
+        assert r.status_code == 200 and len(seen) == 3
