@@ -245,3 +245,19 @@ def test_generated_packets_build_with_high_coverage(tmp_path: Path) -> None:
     assert cov["failed"] == []
     total = cov["by_resolution"]["all"]
     assert total["entity_words"] > 0 and total["coverage"] >= 0.85
+
+
+def test_build_dataset_command(tiny_corpus: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cardio_intake.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "ds"
+    res = runner.invoke(app, ["data", "build-dataset", "--corpus", str(tiny_corpus), "--out", str(out),
+                              "--workers", "1", "--limit", "1"])
+    assert res.exit_code == 0, res.output
+    assert "coverage" in res.output.lower() and (out / "coverage.json").is_file()
+    assert json.loads((out / "coverage.json").read_text())["packets"] == 1
+    res = runner.invoke(app, ["data", "build-dataset", "--corpus", str(tmp_path / "nothing"), "--out", str(out)])
+    assert res.exit_code == 2
