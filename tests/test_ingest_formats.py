@@ -194,3 +194,21 @@ def test_upside_down_page_is_turned_when_osd_gives_up(
     p = load_document(D.image_bytes(img.rotate(180), "PNG", dpi=(200, 200)), workers=1).pages[0]
     assert p.rotation_applied == 180
     assert _match_rate(p, gold, img.size) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("compression", "mode"), [("group3", "1"), ("tiff_lzw", "L"), ("jpeg", "L"), ("tiff_adobe_deflate", "RGB")]
+)
+def test_other_tiff_compressions_decode(
+    page: tuple[Image.Image, list[tuple[str, D.Box]]], compression: str, mode: str
+) -> None:
+    img, _ = page
+    data = D.image_bytes(img.convert(mode), "TIFF", compression=compression, dpi=(200, 200))
+    doc = load_document(data, ocr=False)
+    assert doc.format == "tiff" and [(p.width, p.height, p.dpi) for p in doc.pages] == [(1700, 1100, 200.0)]
+
+
+def test_lzw_tiff_is_read(page: tuple[Image.Image, list[tuple[str, D.Box]]]) -> None:
+    img, gold = page
+    data = D.image_bytes(img, "TIFF", compression="tiff_lzw", dpi=(200, 200))
+    assert _match_rate(load_document(data, workers=1).pages[0], gold, img.size) >= 0.9
