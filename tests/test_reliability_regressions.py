@@ -155,3 +155,18 @@ def test_upload_guard_passes_good_uploads_and_other_routes_through_unchanged() -
         assert r.status_code == 200 and len(seen) == 2
         r = client.post("/extract", json={"file": "x"})  # not multipart: BentoML answers these itself
         assert r.status_code == 200 and len(seen) == 3
+
+
+def test_cli_error_is_the_only_line_on_stderr_when_libtiff_complains(tmp_path: Path) -> None:
+    """Found by the hostile-input tests: a bit-flipped fax made libtiff print
+    ``TIFFFetchStripThing: IO error during reading of "StripOffsets"`` on stderr before our error line."""
+    import sys
+
+    from cardio_intake.testing.hostile import hostile_cases
+    from cardio_intake.testing.hostile_run import run_cli_case
+
+    (case,) = [c for c in hostile_cases(include_large=False) if c.name == "tiff_bitflip_1"]
+    cli = str(Path(sys.executable).with_name("cardio-intake"))
+    outcome = run_cli_case(case, tmp_path, cli=cli, timeout_s=120, memory_mb=1024)
+    assert outcome.ok, outcome.problem
+    assert (outcome.status, outcome.code) == (1, "corrupt_document")
