@@ -45,8 +45,8 @@ def run_serving_demo(corpus: Path, n: int = 3, console: Console | None = None, w
     try:
         packets = sorted(read_labels(corpus), key=lambda p: (p.split != "test", len(p.pages), p.doc_id))[:n]
         table = Table(title="POST /triage (Authorization: Bearer cik_…)")
-        for col in ("file", "status", "ms", "referral", "queue", "priority", "orders (prior auth / schedulable)", "blocked by"):
-            table.add_column(col)
+        for col in ("file", "ms", "queue", "priority", "orders (prior auth, schedulable)", "blocked by"):
+            table.add_column(col, overflow="fold")
         headers = {"Authorization": f"Bearer {key}"}
         unauthenticated = httpx.post(f"{server.url}/triage", files={"file": ("x.tif", b"x")}, timeout=30)
         for packet in packets:
@@ -58,17 +58,16 @@ def run_serving_demo(corpus: Path, n: int = 3, console: Console | None = None, w
             body = r.json()
             results.append(body)
             if r.status_code != 200:
-                table.add_row(name, str(r.status_code), ms, "-", body.get("error", "?"), "-", body.get("detail", ""), "-")
+                table.add_row(name, ms, f"HTTP {r.status_code}", "-", body.get("error", "?"), body.get("detail", ""))
                 continue
             for k, decision in enumerate(body["triage"]):
                 orders = "; ".join(
-                    f"{o['service']} ({_pa(o['prior_auth']['required'])} / {'yes' if o['schedulable'] else 'no'})"
+                    f"{o['service']} ({_pa(o['prior_auth']['required'])}, {'yes' if o['schedulable'] else 'no'})"
                     for o in decision["orders"]
                 ) or "-"
-                blocked = sorted({b for o in decision["orders"] for b in o["blocked_by"]})
-                table.add_row(name if k == 0 else "", "200" if k == 0 else "", ms if k == 0 else "",
-                              f"{k + 1}/{len(body['triage'])}", decision["route"]["queue"],
-                              decision["route"]["priority"], orders, ", ".join(blocked) or "-")
+                blocked = sorted({b.split(":")[0] for o in decision["orders"] for b in o["blocked_by"]})
+                table.add_row(name if k == 0 else f"  referral {k + 1}", ms if k == 0 else "",
+                              decision["route"]["queue"], decision["route"]["priority"], orders, ", ".join(blocked) or "-")
         console.print(table)
         console.print(f"without a key: HTTP {unauthenticated.status_code} {unauthenticated.json()['error']}")
     finally:

@@ -44,7 +44,7 @@ class LocalServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
-    def start(self, timeout_s: float = 300.0) -> LocalServer:
+    def start(self, timeout_s: float = 420.0) -> LocalServer:
         env = {**os.environ, **self.env}
         paths = [str(config.PROJECT_ROOT), *self.extra_paths, env.get("PYTHONPATH", "")]
         env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
