@@ -70,8 +70,9 @@ def _summarize(detail: Any) -> str:
     return str(detail)
 
 
-def normalize_error(status: int, body: bytes, content_type: str) -> dict[str, str]:
-    """Any error body -> ``{"error": code, "detail": text}``."""
+def normalize_error(status: int, body: bytes, content_type: str) -> dict[str, Any]:
+    """Any error body -> ``{"error": code, "detail": text}`` (a body already in that shape keeps its
+    other fields, e.g. the ``blockers`` of the workflow API's 409 not_schedulable)."""
     fallback = ERROR_CODES.get(status, "client_error" if status < 500 else "server_error")
     parsed: Any = None
     if "json" in content_type:
@@ -84,7 +85,7 @@ def normalize_error(status: int, body: bytes, content_type: str) -> dict[str, st
     if isinstance(parsed, dict):
         error, detail = parsed.get("error"), parsed.get("detail")
         if isinstance(error, str) and _CODE_RE.match(error) and isinstance(detail, str):
-            return {"error": error, "detail": detail}
+            return parsed  # the route's own contract-shaped body: extra fields are documented (schemathesis)
         if isinstance(error, str) and not _CODE_RE.match(error):
             text = error if detail is None else f"{error}: {_summarize(detail)}"
             return {"error": fallback, "detail": text}

@@ -12,7 +12,6 @@ fields are text on the wire, so "an integer where a file belongs" is a valid upl
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -47,6 +46,7 @@ def fuzz_api(
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
     from schemathesis.checks import not_a_server_error
+    from schemathesis.core.failures import FailureGroup
     from schemathesis.core.result import Err
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
@@ -91,20 +91,27 @@ def fuzz_api(
                 res.statuses[response.status_code] += 1
                 try:
                     case.validate_response(response, checks=checks)
-                except Exception as exc:  # schemathesis' FailureGroup: one line per distinct failure
+                except (FailureGroup, Exception) as exc:  # FailureGroup is a BaseExceptionGroup
                     res.failures.append(_describe(case, response, exc))
 
-            # Unsatisfiable: no schema-violating request exists for this operation (e.g. no parameters).
-            with contextlib.suppress(Unsatisfiable):
+            try:
                 run()
+            except Unsatisfiable:
+                pass  # no schema-violating request exists for this operation (e.g. no parameters)
+            except (FailureGroup, Exception) as exc:  # a failure that escaped the per-request check
+                if not res.failures:
+                    res.failures.append(f"{res.method} {res.path}: {_kinds(exc)}")
             res.seconds = time.perf_counter() - t0
     return results
 
 
+def _kinds(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return "; ".join([ln.strip("- ").strip() for ln in lines if ln.startswith("- ")] or lines[:1])
+
+
 def _describe(case: Any, response: Any, exc: BaseException) -> str:
-    first = str(exc).strip().splitlines()
-    kinds = [ln.strip("- ").strip() for ln in first if ln.startswith("- ")] or first[:1]
-    return f"{case.method.upper()} {case.formatted_path} -> {response.status_code}: {'; '.join(kinds)}"
+    return f"{case.method.upper()} {case.formatted_path} -> {response.status_code}: {_kinds(exc)}"
 
 
 def summarize(results: list[OperationResult]) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class Outcome:
     latency_s: float
     body: Any = None
     error: str | None = None  # exception type when there was no response
+    finished_at: float = 0.0  # time.monotonic() when the answer (or the error) arrived
 
 
 @dataclass
@@ -93,6 +94,7 @@ def send_all(
                     out = Outcome(i, r.status_code, time.perf_counter() - t0, body)
                 except httpx.HTTPError as exc:
                     out = Outcome(i, None, time.perf_counter() - t0, error=type(exc).__name__)
+                out.finished_at = time.monotonic()
                 with lock:
                     report.outcomes.append(out)
                 if on_outcome is not None:
