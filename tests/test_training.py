@@ -126,3 +126,18 @@ def test_training_is_reproducible_and_resume_continues_exactly(tiny_setup, tmp_p
     ck_c = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=False)["model"]
     for k in ck_a:
         assert torch.equal(ck_a[k], ck_c[k]), k
+
+
+def test_o_weight_lowers_the_loss_share_of_o_tokens() -> None:
+    from cardio_intake.model.network import MultiTaskOutput
+    from training.loop import Batch, losses
+
+    logits = torch.zeros(1, 3, len(BIO_LABELS))
+    logits[0, :, 0] = 2.0  # confident "O" everywhere
+    labels = torch.tensor([[0, BIO_LABELS.index("B-MRN"), -100]])
+    out = MultiTaskOutput(logits, torch.zeros(1, 4), torch.zeros(1, 6), torch.zeros(0, 13))
+    b = Batch(torch.zeros(1, 3, dtype=torch.long), torch.zeros(1, 3, 4, dtype=torch.long), torch.ones(1, 3),
+              labels, torch.zeros(1, dtype=torch.long), 1, torch.zeros(1, dtype=torch.long), [], torch.zeros(0, 13))
+    plain, weighted = losses(out, b)["tag"], losses(out, b, o_weight=0.1)["tag"]
+    # the missed entity dominates more when "O" counts less: the weighted mean loss is higher
+    assert weighted > plain

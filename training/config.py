@@ -71,6 +71,9 @@ class TrainArgs:
     warmup_ratio: float = field(default=0.06, metadata={"help": "linear warm-up share of all steps"})
     grad_clip: float = field(default=1.0, metadata={"help": "gradient norm clip"})
     loss_tag: float = field(default=1.0, metadata={"help": "weight of the BIO tag loss"})
+    tag_o_weight: float = field(
+        default=1.0, metadata={"help": "class weight of the 'O' tag in the tag loss (<1 learns entities sooner)"}
+    )
     loss_page: float = field(default=0.5, metadata={"help": "weight of the page-type loss"})
     loss_intent: float = field(default=1.0, metadata={"help": "weight of the intent loss"})
     patience: int = field(default=2, metadata={"help": "early stopping: epochs without validation gain"})
