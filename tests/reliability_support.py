@@ -10,19 +10,19 @@ database under one folder, so that everything the service wrote can be checked a
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
-from serving_support import REPO, ServerProcess, render_fax
+from serving_support import REPO, ServerProcess, render_fax, render_page
 
 from cardio_intake.testing.patients import SyntheticPatient
 from serving.auth import KeyStore
@@ -115,21 +115,38 @@ class ReliabilityService:
         self.starts += 1
         return self
 
-    def kill(self) -> None:
-        """SIGKILL to the serve process group (API and model workers, OCR pool, tesseract): a crash,
-        nothing gets to clean up. Returns once no process of the group is left."""
+    def kill(self) -> list[int]:
+        """A crash: SIGKILL to every process of the service (the serve process, its API and model
+        workers, their OCR pools, tesseract); nothing gets to clean up. Returns the killed pids.
+
+        Not a ``killpg`` of the serve process group alone: BentoML's process manager (circus) starts
+        each worker in a session of its own, so that would leave the workers serving, orphaned. The
+        whole tree is frozen (SIGSTOP) first, so nothing can be forked or restarted while it is
+        collected, then killed."""
+        import psutil
+
         assert self.server is not None and self.server.proc is not None
-        pgid = self.server.proc.pid
-        os.killpg(pgid, signal.SIGKILL)
-        self.server.proc.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        root = psutil.Process(self.server.proc.pid)
+        frozen: dict[int, psutil.Process] = {}
+        todo = [root]
+        while todo:
+            proc = todo.pop()
+            if proc.pid in frozen:
+                continue
             try:
-                os.killpg(pgid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        self.server.stop()  # closes the log file; the process is gone already
+                proc.suspend()
+                frozen[proc.pid] = proc
+                todo.extend(proc.children(recursive=True))
+            except psutil.NoSuchProcess:
+                pass
+        for proc in frozen.values():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        _, alive = psutil.wait_procs(list(frozen.values()), timeout=30)
+        assert not alive, f"processes survived SIGKILL: {[p.pid for p in alive]}"
+        self.server.proc.wait(timeout=30)
+        self.server.stop()  # closes the log file; the processes are gone already
+        return sorted(frozen)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -146,8 +163,9 @@ _ANSWERED_LOCK = threading.Lock()
 
 
 def record_answer(method: str, path: str, status: int) -> None:
+    """Count an answer; ``path`` as the server saw it (percent-decoded, as the ASGI scope and the audit have it)."""
     with _ANSWERED_LOCK:
-        ANSWERED[(method.upper(), path, status)] += 1
+        ANSWERED[(method.upper(), unquote(path), status)] += 1
 
 
 class RecordingClient(httpx.Client):
@@ -172,6 +190,20 @@ class FaxFactory:
     def fax(self, patient: SyntheticPatient, fmt: str = "png") -> bytes:
         self.patients.append(patient)
         return render_fax(fmt, patient.referral_lines())
+
+    def multipage_tiff(self, patient: SyntheticPatient, pages: int) -> bytes:
+        """A Group 4 fax: the referral page, then note pages that carry the patient's name in the header."""
+        import io
+
+        self.patients.append(patient)
+        frames = [render_page(patient.referral_lines()).convert("1")]
+        for n in range(2, pages + 1):
+            lines = (f"Patient: {patient.name}  page {n} of {pages}", "Progress note: palpitations, dyspnea on exertion",
+                     "Plan: transthoracic echocardiogram, Holter monitor", "Medications: metoprolol 25 mg daily")
+            frames.append(render_page(lines).convert("1"))
+        buf = io.BytesIO()
+        frames[0].save(buf, format="TIFF", compression="group4", save_all=True, append_images=frames[1:], dpi=(200, 200))
+        return buf.getvalue()
 
     def needles(self) -> set[str]:
         return {n for p in self.patients for n in p.phi_needles()}

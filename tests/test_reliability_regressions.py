@@ -121,7 +121,7 @@ def _guarded_client() -> tuple[TestClient, list[bytes]]:
         return JSONResponse({"ok": True})
 
     app = Starlette(routes=[Route("/extract", endpoint, methods=["POST"]), Route("/intake", endpoint, methods=["POST"])])
-    return TestClient(UploadGuard(app)), seen
+    return TestClient(UploadGuard(app)), seen  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("case", "error"), [
