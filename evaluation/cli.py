@@ -84,9 +84,10 @@ def evaluate_command(
 
 @benchmark_app.command("funsd")
 def funsd_command(
-    epochs: int = typer.Option(30, "--epochs", min=1, help="passes over the 149 training forms"),
+    epochs: int = typer.Option(16, "--epochs", min=1, help="passes over the 149 training forms"),
     batch_size: int = typer.Option(4, "--batch-size", min=1),
-    lr: float = typer.Option(1e-4, "--lr"),
+    lr: float = typer.Option(2e-4, "--lr"),
+    layout_init: str = typer.Option("sinusoid", "--layout-init", help="2D tables at the start: sinusoid or zero"),
     text_only: bool = typer.Option(False, "--text-only", help="ablation: every box zero"),
     tiny: bool = typer.Option(False, "--tiny", help="8 training and 4 test forms, 2 epochs: checks the plumbing only"),
     base_model: Path | None = typer.Option(None, "--base-model", help="local BERT/LayoutLM checkpoint (default MiniLM-L6)"),
@@ -102,7 +103,11 @@ def funsd_command(
     if not (funsd_dir / "training_data").is_dir():
         typer.echo(f"error: FUNSD not found at {funsd_dir} (needs training_data/ and testing_data/)", err=True)
         raise typer.Exit(2)
+    if layout_init not in ("sinusoid", "zero"):
+        typer.echo(f"error: --layout-init must be sinusoid or zero, not {layout_init!r}", err=True)
+        raise typer.Exit(2)
     cfg = FunsdConfig(epochs=2 if tiny else epochs, batch_size=batch_size, lr=lr, use_layout=not text_only,
+                      layout_init=layout_init,  # type: ignore[arg-type]
                       max_train_forms=8 if tiny else None, max_test_forms=4 if tiny else None,
                       base_model=str(base_model) if base_model else None)
     with _bar("FUNSD") as bar:

@@ -33,13 +33,13 @@ class FunsdForm(BaseModel):
 
 
 class FunsdConfig(BaseModel):
-    epochs: int = Field(default=40, ge=1, description="passes over the training forms")
+    epochs: int = Field(default=16, ge=1, description="passes over the training forms")
     batch_size: int = Field(default=4, ge=1, description="forms per optimizer step")
-    lr: float = Field(default=1e-4, gt=0, description="AdamW learning rate of the encoder and head")
+    lr: float = Field(default=2e-4, gt=0, description="AdamW learning rate of the encoder and head")
     layout_lr_multiplier: float = Field(
-        default=10.0, gt=0, description="the 2D position tables start at zero (MiniLM has none): they learn faster")
+        default=1.0, gt=0, description="learning-rate factor of the 2D tables (10 overfits: F1 34 vs 49 at 1)")
     layout_init: Literal["zero", "sinusoid"] = Field(
-        default="zero", description="2D tables at the start: zero (the referral model's default) or a smooth "
+        default="sinusoid", description="2D tables at the start: zero (the referral model's default) or a smooth "
         "sinusoidal code of the coordinate (nearby coordinates start alike, so rare ones generalize)")
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
