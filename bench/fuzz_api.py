@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,8 +49,7 @@ def main() -> None:
         faxes = FaxFactory()
         with httpx.Client(base_url=svc.url, headers={"Authorization": f"Bearer {svc.keys.valid}"}, timeout=120) as c:
             for patient in make_patients(3, seed=5):
-                r = c.post("/intake", files={"file": ("fax.png", faxes.fax(patient), "image/png")})
-                r.raise_for_status()
+                c.post("/intake", files={"file": ("fax.png", faxes.fax(patient), "image/png")}).raise_for_status()
             spec = c.get("/docs.json").json()
         runs = {
             "valid key": api_fuzz.fuzz_api(svc.url, spec, headers={"Authorization": f"Bearer {svc.keys.valid}"},
@@ -67,7 +67,7 @@ def main() -> None:
     failures = [f"{label} {r.mode}: {f}" for label, results in runs.items() for r in results for f in r.failures]
     for f in failures:
         print("FAILURE", f)
-    result = {label: api_fuzz.summarize(results) for label, results in runs.items()}
+    result: dict[str, Any] = {label: api_fuzz.summarize(results) for label, results in runs.items()}
     result["examples_per_operation"] = {"valid key": args.examples, "no key": args.unauthenticated_examples}
     result["wall_s"] = round(time.perf_counter() - t0, 1)
     result["failure_list"] = failures

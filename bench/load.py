@@ -43,6 +43,7 @@ def train(root: Path, config_name: str) -> tuple[str, dict[str, str]]:
     from training.config import load_config
     from training.train import run
 
+    root.mkdir(parents=True, exist_ok=True)
     uri = f"sqlite:///{root / 'mlflow.db'}"
     os.environ["MLFLOW_TRACKING_URI"] = uri
     config.MLFLOW_TRACKING_URI = uri
