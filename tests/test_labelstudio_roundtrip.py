@@ -97,9 +97,10 @@ def test_round_trip_keeps_every_labelled_entity(workspace: Path, packets: dict[s
         assert sorted(row["referral_intents"][0]) == sorted(INTENTS.index(i) for i in gold.referrals[0].intents)
 
 
-def test_imported_dataset_trains_and_evaluates(workspace: Path, packets: dict[str, GoldPacket]) -> None:
-    """Retrain tiny on the imported labels (one document per split) and score it."""
+def test_imported_labels_mix_into_training_and_score_per_source(workspace: Path, packets: dict[str, GoldPacket]) -> None:
+    """Retrain tiny on the synthetic corpus plus the imported labels (weighted), scored per source."""
     from datasets import Dataset, DatasetDict, load_from_disk
+    from mlflow import MlflowClient
 
     from training.config import load_config
     from training.train import run
@@ -107,16 +108,43 @@ def test_imported_dataset_trains_and_evaluates(workspace: Path, packets: dict[st
     dataset_dir = workspace / "imported"
     if not dataset_dir.exists():
         pytest.skip("round trip did not run")
-    rows = [row for split in load_from_disk(str(dataset_dir)).values() for row in split]
-    features = load_from_disk(str(dataset_dir))["train"].features
+    imported = load_from_disk(str(dataset_dir))
+    rows = [row for split in imported.values() for row in split]
+    # four documents: give each split at least one, as a practice's larger import would
     splits = {"train": rows[:2], "validation": rows[2:3], "test": rows[3:]}
     resplit = workspace / "resplit"
-    DatasetDict({s: Dataset.from_list(r, features=features) for s, r in splits.items()}).save_to_disk(str(resplit))
+    DatasetDict({s: Dataset.from_list(r, features=imported["train"].features) for s, r in splits.items()}).save_to_disk(str(resplit))
     result = run(load_config(CONFIGS / "tiny.yaml", [
-        "data.source=ocr", f"data.dataset_dir={resplit}", f"train.output_dir={workspace / 'runs2'}",
-        "train.run_name=tiny-imported", "tracking.promote=false"]))
-    from mlflow import MlflowClient
-
+        f"data.corpus_dir={workspace / 'syn'}", f"train.output_dir={workspace / 'runs2'}",
+        f"data.extra_datasets=[{{path: '{resplit}', weight: 2.0, name: practice}}]",
+        "train.run_name=tiny-mixed", "tracking.promote=false"]))
+    assert set(result["test_by_source"]) == {"main", "practice"}
+    assert result["test_by_source"]["practice"]["documents"] == 1
     metrics = MlflowClient().get_run(result["run_id"]).data.metrics
-    assert {"test/entity_f1", "test/intent_micro_f1"} <= set(metrics)
-    assert 0.0 <= metrics["test/entity_f1"] <= 1.0
+    assert {"test/practice/entity_f1", "test/main/entity_f1", "test/entity_f1"} <= set(metrics)
+
+
+def test_mix_rows_weights_train_and_keeps_eval_rows(tmp_path: Path) -> None:
+    from datasets import Dataset, DatasetDict
+
+    from cardio_intake.corpus.features import dataset_features
+    from training.data import mix_rows
+
+    feats = dataset_features()
+    row = {"doc_id": "x", "family": "f", "split": "train", "format": "png", "resolution": "fine", "source": "",
+           "n_pages": 1, "words": [["a"]], "bboxes": [[[0, 0, 1, 1]]], "ner_tags": [[0]], "page_types": [0],
+           "page_referral": [0], "referral_intents": [[0]], "referral_fields": ["{}"]}
+    DatasetDict({
+        "train": Dataset.from_list([{**row, "doc_id": f"t{i}"} for i in range(4)], features=feats),
+        "validation": Dataset.from_list([{**row, "doc_id": "v"}], features=feats),
+        "test": Dataset.from_list([{**row, "doc_id": "e"}], features=feats),
+    }).save_to_disk(str(tmp_path / "extra"))
+    main = {"train": [{**row, "doc_id": "m"}], "validation": [], "test": [{**row, "doc_id": "mt"}]}
+    mixed = mix_rows(main, [{"path": str(tmp_path / "extra"), "weight": 2.5, "name": "practice"}], seed=1)
+    sources = [r["mix_source"] for r in mixed["train"]]
+    assert sources.count("practice") == 10 and sources.count("main") == 1  # 4 x 2 + round(0.5 x 4)
+    assert [r["mix_source"] for r in mixed["test"]] == ["main", "practice"]
+    with pytest.raises(ValueError, match="needs 'path'"):
+        mix_rows(main, [{"weight": 1}], seed=1)
+    with pytest.raises(FileNotFoundError, match="label import"):
+        mix_rows(main, [{"path": str(tmp_path / "nowhere")}], seed=1)

@@ -54,6 +54,12 @@ class DataArgs:
         default=0, metadata={"help": "source=gold: generate a corpus of this many packets when the folder has none"}
     )
     generate_seed: int = field(default=0, metadata={"help": "seed of that generated corpus"})
+    extra_datasets: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={"help": "more datasets to mix in, e.g. a practice's imported labels: "
+                          "[{path: DIR, weight: 3.0, name: practice}]; weight oversamples (or subsamples) their "
+                          "train split, their validation/test rows join the main ones and are scored per source"},
+    )
     max_train_docs: int | None = field(default=None, metadata={"help": "cap on training documents"})
     max_eval_docs: int | None = field(default=None, metadata={"help": "cap on validation and test documents"})
 

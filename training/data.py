@@ -125,3 +125,48 @@ def fingerprint(rows: Sequence[Mapping[str, Any]]) -> str:
             ).encode()
         )
     return h.hexdigest()[:16]
+
+
+MAIN_SOURCE = "main"
+
+
+def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str, Any]], seed: int) -> dict[str, list[dict[str, Any]]]:
+    """Mix extra datasets into the main splits. Every row gets ``mix_source`` (``main`` or the
+    extra's name). An extra's train rows are repeated ``int(weight)`` times plus a seeded sample
+    of the fractional part, so ``weight: 3`` makes a practice's labels count three times as much as
+    their size; validation and test rows are appended once, so figures can be split per source."""
+    import random
+
+    from datasets import load_from_disk
+
+    rng = random.Random(seed)
+    mixed = {s: [{**r, "mix_source": MAIN_SOURCE} for r in rows.get(s, [])] for s in SPLITS}
+    for n, extra in enumerate(extras):
+        unknown = set(extra) - {"path", "weight", "name"}
+        if "path" not in extra or unknown:
+            raise ValueError(f"data.extra_datasets[{n}] needs 'path' (and optional 'weight', 'name'); got {dict(extra)}")
+        path = Path(str(extra["path"]))
+        if not path.exists():
+            raise FileNotFoundError(f"data.extra_datasets[{n}]: no dataset at {path} (run `cardio-intake label import`)")
+        weight = float(extra.get("weight", 1.0))
+        if weight < 0:
+            raise ValueError(f"data.extra_datasets[{n}]: weight must be >= 0, got {weight}")
+        name = str(extra.get("name") or path.name)
+        dsd = load_from_disk(str(path))
+        for split in SPLITS:
+            if split not in dsd:
+                continue
+            extra_rows = [{**dsd[split][i], "mix_source": name} for i in range(len(dsd[split]))]
+            if split == "train":
+                whole, frac = int(weight), weight - int(weight)
+                extra_rows = extra_rows * whole + rng.sample(extra_rows, round(frac * len(extra_rows)))
+            mixed[split].extend(extra_rows)
+    rng.shuffle(mixed["train"])
+    return mixed
+
+
+def rows_by_source(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(str(r.get("mix_source", MAIN_SOURCE)), []).append(r)
+    return groups

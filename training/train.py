@@ -40,7 +40,7 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
 
 
 def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
-    from training.data import fingerprint, load_dataset_dict, row_to_example, split_rows
+    from training.data import fingerprint, load_dataset_dict, mix_rows, row_to_example, split_rows
 
     dsd = load_dataset_dict(cfg.data)
     rows = {
@@ -48,6 +48,8 @@ def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
         "validation": split_rows(dsd, "validation", cfg.data.max_eval_docs),
         "test": split_rows(dsd, "test", cfg.data.max_eval_docs),
     }
+    if cfg.data.extra_datasets:
+        rows = mix_rows(rows, cfg.data.extra_datasets, cfg.train.seed)
     if not rows["train"]:
         raise ValueError("the dataset has no train documents")
     if not rows["validation"]:
@@ -58,6 +60,25 @@ def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
     examples = {s: [row_to_example(r, tokenizer, cfg.model.max_len, cfg.model.stride) for r in rows[s]]
                 for s in ("train", "validation")}
     return {"rows": rows, "examples": examples, "fingerprints": {s: fingerprint(r) for s, r in rows.items()}}
+
+
+def score_per_source(predictor: Any, test_rows: list[dict[str, Any]], progress: Any = None) -> dict[str, dict[str, float]]:
+    """With mixed datasets, the test figures of each source (logged as ``test/<source>/<metric>``)."""
+    import mlflow
+
+    from training import assess
+    from training.data import rows_by_source
+
+    groups = rows_by_source(test_rows)
+    if len(groups) < 2:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for source, rows in groups.items():
+        metrics = {**assess.score(predictor, rows, progress, f"test:{source}"), "documents": float(len(rows))}
+        out[source] = metrics
+        if mlflow.active_run() is not None:
+            mlflow.log_metrics({f"test/{source}/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))})
+    return out
 
 
 def run(cfg: TrainConfig) -> dict[str, Any]:
@@ -114,6 +135,12 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         test_rows = data["rows"]["test"] or data["rows"]["validation"]
         test = assess.score(predictor, test_rows, progress)
         tracking.log_metrics_final(train_s, state, test)
+        by_source = score_per_source(predictor, test_rows, progress)
+        for source, metrics in by_source.items():
+            progress.console.print(
+                f"test [{source}] ({metrics['documents']:.0f} docs): intent F1 {metrics['intent_micro_f1']:.3f}, "
+                f"entity F1 {metrics['entity_f1']:.3f}, straight-through {metrics['straight_through']:.3f}"
+            )
         uri, version = tracking.log_model(model_dir, cfg.tracking.registered_model_name if cfg.tracking.register else None)
         decision = None
         if version and cfg.tracking.promote:
@@ -129,7 +156,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         f"test: intent F1 {test['intent_micro_f1']:.3f}, entity F1 {test['entity_f1']:.3f}, "
         f"straight-through {test['straight_through']:.3f}; model {uri}" + (f" (v{version})" if version else "")
     )
-    return {"state": state, "test": test, "model_uri": uri, "version": version, "decision": decision,
+    return {"state": state, "test": test, "test_by_source": by_source, "model_uri": uri, "version": version, "decision": decision,
             "model_dir": model_dir, "run_id": mlrun.info.run_id, "train_seconds": train_s}
 
 
