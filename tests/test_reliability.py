@@ -192,6 +192,8 @@ def test_schemathesis_finds_no_failure_with_or_without_a_key(service: Reliabilit
     without = api_fuzz.fuzz_api(service.url, spec, headers={}, max_examples=3, on_response=record_answer)
     failures = [f"{r.mode}: {f}" for r in with_key + without for f in r.failures]
     assert failures == []
+    print(f"\nschemathesis: {len(operations)} operations; with a key {api_fuzz.summarize(with_key)}; "
+          f"without {api_fuzz.summarize(without)}")
     assert {(r.method, r.path) for r in with_key} == operations  # every operation was driven
     assert api_fuzz.summarize(with_key)["requests"] >= 150
     # Without a key, only the probes answer anything but 401.
@@ -331,6 +333,9 @@ def test_sigkill_during_an_intake_batch_loses_and_duplicates_nothing(service: Re
     check = loadgen.verify_store(service.database_url, uploads, before.outcomes + after.outcomes)
     assert check.accepted_documents == len(faxes)
     assert (check.lost, check.duplicated, check.mismatched) == ([], [], [])
+    print(f"\ncrash: {len(killed)} processes killed; before the kill {len(answered)} answered, {len(unanswered)} "
+          f"unanswered, {len(interrupted)} documents in flight (all resumed after restart); resent {len(uploads)}: "
+          f"{summary['status_counts']}; store: {check.accepted_documents} documents, 0 lost, 0 duplicated")
 
 
 # --- 6. audit and PHI (run last: they check what the tests above left behind) -----------------
@@ -343,6 +348,7 @@ def test_every_answer_has_an_audit_record(service: ReliabilityService) -> None:
                if k[1] not in ("/healthz", "/livez", "/readyz") and audited[k] < n}
     assert missing == {}
     assert sum(ANSWERED.values()) >= 500  # the tests above did run through this service
+    print(f"\naudit: {sum(ANSWERED.values())} answers, {len(records)} audit records, 0 answers without one")
     assert all(r.key_id is None for r in records if r.status == 401)
     assert {r.key_name for r in records if r.status < 400} == {"reliability"}
 
@@ -360,3 +366,5 @@ def test_no_phi_or_api_key_in_anything_the_service_wrote(service: ReliabilitySer
     leaks = sorted({(str(h.path.relative_to(service.root)), "key" if needles[h.needle_index] in keys + secrets else "phi")
                     for h in report.hits})
     assert leaks == []
+    print(f"\nphi scan: {len(report.files)} files, {report.bytes_scanned} bytes, {report.needles} needles "
+          f"({len(FAXES.patients)} patients, {len(keys)} keys), {len(report.hits)} hits")
