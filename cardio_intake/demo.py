@@ -81,12 +81,14 @@ def step_predict(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
 
 
 def step_evaluate(corpus: Path = DEMO_CORPUS, limit: int = 8) -> Path:
-    """Evaluate the champion on the demo corpus's test split (unseen layout families): the QA report,
-    logged to the champion's MLflow run. Prints the report's path."""
+    """Evaluate the champion on the demo corpus's test split (unseen layout families) and print the QA
+    report's path. Written under data/demo/reports and not logged to MLflow, so the demo's few documents
+    never replace the champion's real evaluation (evaluation/reports/, its MLflow run)."""
     from evaluation.evaluate import CHAMPION_URI, evaluate
 
     with console.status("[bold]evaluating the champion on the test split (OCR + model)..."):
-        outcome = evaluate(CHAMPION_URI, corpus, champion_uri=None, limit=limit)
+        outcome = evaluate(CHAMPION_URI, corpus, champion_uri=None, limit=limit,
+                           out_root=DEMO_CORPUS.parent / "reports", log_mlflow=False)
     h = outcome.report.metrics.headline
     console.print(f"[green]evaluation[/] {outcome.report.model.version}: intent micro-F1 {h['intent_micro_f1']:.3f}, "
                   f"entity F1 {h['entity_micro_f1']:.3f}, straight-through {h['straight_through']:.1%} on "
