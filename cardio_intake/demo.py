@@ -18,7 +18,7 @@ DEMO_SEED = 7
 
 def step_generate(out: Path = DEMO_CORPUS, n: int = DEMO_N, seed: int = DEMO_SEED) -> Path:
     """Generate a small corpus (reused when already there for the same seed and size)."""
-    from cardio_intake.corpus.generate import generate_corpus, corpus_is_current
+    from cardio_intake.corpus.generate import corpus_is_current, generate_corpus
 
     if corpus_is_current(out, n=n, seed=seed):
         console.print(f"[green]corpus[/] reusing {out}")
@@ -124,6 +124,7 @@ def run_demo() -> None:
     step_summarize(corpus)
     step_train_quick(corpus)
     step_predict(corpus)
-    step_evaluate(corpus)
     step_track(corpus)
     step_serve(corpus)
+    # last, so the final line a person sees is where the QA report is
+    step_evaluate(corpus)
