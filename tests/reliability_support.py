@@ -149,8 +149,21 @@ class ReliabilityService:
         return sorted(frozen)
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
+        """SIGTERM through ``ServerProcess.stop``; then any process of the tree still alive is killed
+        (its SIGKILL fallback reaches the serve process group only, not BentoML's workers)."""
+        import psutil
+
+        if self.server is None or self.server.proc is None:
+            return
+        try:
+            tree = psutil.Process(self.server.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
+        self.server.stop()
+        _, alive = psutil.wait_procs(tree, timeout=10)
+        for proc in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
 
     def client(self, key: str | None = "valid", **kw: Any) -> RecordingClient:
         token = getattr(self.keys, key) if key else None
