@@ -12,7 +12,7 @@ from cardio_intake import config
 console = Console()
 
 DEMO_CORPUS = config.DATA_DIR / "demo" / "corpus"
-DEMO_N = 24
+DEMO_N = 40
 DEMO_SEED = 7
 
 
