@@ -221,3 +221,19 @@ def test_a_dropped_connection_to_the_model_service_is_tried_again() -> None:
     with pytest.raises(aiohttp.ServerDisconnectedError):  # a model service that stays away is not hidden
         asyncio.run(service.inner._model_extract(fake, b"%PDF", "a.pdf"))
     assert len(calls) == 3
+
+
+def test_peak_memory_is_the_commands_not_the_big_parents() -> None:
+    """Linux carries a forking parent's RSS high-water mark into the child's ru_maxrss: a command run
+    from a test process that had grown to 3 GB 'peaked' at 3 GB. The peak must be the command's own."""
+    import sys
+
+    from cardio_intake.testing.limited import run_limited
+
+    ballast = bytearray(600 * 1024 * 1024)  # the parent grows well past what the child uses
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page so it is resident
+    run = run_limited([sys.executable, "-c", "import time; x = bytearray(100 * 1024 * 1024); x[::4096] = b'y' * len(x[::4096]); time.sleep(0.5)"],
+                      timeout_s=60, memory_mb=1024)
+    assert run.returncode == 0
+    assert 100 <= run.max_rss_mb < 400
+    del ballast

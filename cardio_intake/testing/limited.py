@@ -32,7 +32,7 @@ class LimitedRun:
     stdout: str
     stderr: str
     wall_s: float
-    max_rss_mb: float  # peak resident memory of the command and the children it waited for
+    max_rss_mb: float  # peak resident memory (VmHWM) of any process of the command's process group
     timed_out: bool
 
 
@@ -52,7 +52,9 @@ def run_limited(
         proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=cwd,
                                 start_new_session=True)
         timed_out = False
+        peak_kb = 0
         while True:
+            peak_kb = max(peak_kb, _group_hwm_kb(proc.pid))
             # wait4 rather than Popen.wait: it returns the child's resource usage (peak RSS).
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
@@ -73,9 +75,33 @@ def run_limited(
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
             wall_s=wall,
-            max_rss_mb=usage.ru_maxrss / 1024,
+            # wait4's ru_maxrss is no use here: Linux carries the forking parent's high-water mark into
+            # the child across fork and exec, so a command started from a big test process "peaks" at
+            # the test process's size. VmHWM belongs to the exec'd image's own memory map.
+            max_rss_mb=(peak_kb or usage.ru_maxrss) / 1024,
             timed_out=timed_out,
         )
+
+
+def _group_hwm_kb(pgid: int) -> int:
+    """Largest VmHWM (kB) among the live processes of process group ``pgid`` (0 if none readable)."""
+    peak = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:  # fields after "comm)": state, ppid, pgrp, ...
+                continue
+            with open(f"/proc/{entry.name}/status", encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+                        break
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended between the listing and the read
+    return peak
 
 
 def _kill_group(pgid: int) -> None:
