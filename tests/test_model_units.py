@@ -170,3 +170,47 @@ def test_keep_layers_loads_only_the_first_layers() -> None:
     )
     with pytest.raises(ValueError, match="keep_layers"):
         build_model(ModelSpec(), default_base_model(), keep_layers=9)
+
+
+def test_token_attention_merges_windows_exactly() -> None:
+    """Per-intent attention over two windows, merged, equals one softmax over all their tokens."""
+    from cardio_intake.model.network import merge_token_attention
+
+    torch.manual_seed(1)
+    scores, states = torch.randn(2, 7, 3), torch.randn(2, 7, 5)  # 2 windows, 7 tokens, 3 intents, hidden 5
+    lse = torch.logsumexp(scores, dim=1)
+    pooled = torch.einsum("wsk,wsh->wkh", torch.softmax(scores, dim=1), states)
+    merged_lse, merged = merge_token_attention(lse, pooled)
+    flat_scores, flat_states = scores.reshape(14, 3), states.reshape(14, 5)
+    expected = torch.einsum("sk,sh->kh", torch.softmax(flat_scores, dim=0), flat_states)
+    torch.testing.assert_close(merged, expected)
+    torch.testing.assert_close(merged_lse, torch.logsumexp(flat_scores, dim=0))
+
+
+def test_token_intent_pooling_same_in_training_and_inference() -> None:
+    """The training forward (windows of a batch) and the runtime path (pages encoded apart, merged
+    per referral) give the same intent logits, and the logits depend on which pages a referral has."""
+    from cardio_intake.model.batching import PageInput
+    from cardio_intake.model.network import LayoutLMReferralModel
+    from cardio_intake.model.runtime import ReferralEncoder
+
+    torch.manual_seed(0)
+    tok = load_tokenizer(default_base_model())
+    spec = tiny_spec(intent_pooling="tokens", max_len=16, stride=4)
+    model = LayoutLMReferralModel(spec).eval()
+    words = [f"word{i} holter echo" for i in range(12)]
+    pages = [PageInput(words=words[:9], boxes=[[10 * i, 20, 10 * i + 9, 30] for i in range(9)]),
+             PageInput(words=words[3:5], boxes=[[0, 0, 5, 5], [6, 0, 9, 5]])]
+    runtime = ReferralEncoder(model, tok, spec)
+    logits = runtime.encode_pages(pages)
+    both, first = runtime.intent_logits(logits, [[0, 1]])[0], runtime.intent_logits(logits, [[0]])[0]
+    assert not np.allclose(both, first)
+    from cardio_intake.model.batching import collate_windows
+
+    encoded = [runtime.prepare(p) for p in pages]
+    assert len(encoded[0].windows) > 1  # the first page really is windowed
+    b = collate_windows(encoded)
+    with torch.no_grad():
+        out = model(b.input_ids, b.bbox, b.attention_mask, b.window_page, b.n_pages, [[0, 1], [0]])
+    np.testing.assert_allclose(out.intent_logits[0].numpy(), both, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.intent_logits[1].numpy(), first, rtol=1e-4, atol=1e-5)

@@ -89,6 +89,24 @@ def test_pack_steps_covers_every_document_once_within_budget(tiny_setup) -> None
         assert len(s) == 1 or sum(ex[i].n_windows for i in s) <= 4
 
 
+def test_thin_windows_keeps_entity_windows_and_one_per_page(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from training.loop import has_entity, thin_windows
+
+    _, data = tiny_setup
+    docs = data["examples"]["train"]
+    windows = [w for d in docs for p in d.pages for w in p.windows]
+    assert any(has_entity(w) for w in windows) and any(not has_entity(w) for w in windows)
+    for d in docs:
+        assert thin_windows(d, 1.0, random.Random(0)) is d
+        thin = thin_windows(d, 0.0, random.Random(0))
+        assert len(thin.pages) == len(d.pages) and thin.referral_pages == d.referral_pages
+        for before, after in zip(d.pages, thin.pages, strict=True):
+            assert after.windows  # every page keeps a window
+            assert [w for w in before.windows if has_entity(w)] == [w for w in after.windows if has_entity(w)] or (
+                not any(has_entity(w) for w in before.windows) and after.windows == before.windows[:1]
+            )
+
+
 class Crash(Exception):
     pass
 

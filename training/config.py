@@ -34,8 +34,10 @@ class ModelArgs:
         default=None, metadata={"help": "use only the first N encoder layers of base_model (faster, a bit weaker)"}
     )
     use_layout: bool = field(default=True, metadata={"help": "false: text-only ablation (every box zero)"})
-    intent_pooling: Literal["mean", "attention"] = field(
-        default="attention", metadata={"help": "how page representations pool into a referral's"}
+    intent_pooling: Literal["mean", "attention", "tokens"] = field(
+        default="tokens",
+        metadata={"help": "tokens: one attention per intent over every token of the referral's pages; "
+                          "mean/attention: pool page representations (mean, or attention over pages)"},
     )
     max_len: int = field(default=512, metadata={"help": "encoder window in tokens, [CLS] and [SEP] included"})
     stride: int = field(default=128, metadata={"help": "overlap in tokens between windows of a long page"})
@@ -79,6 +81,14 @@ class TrainArgs:
     loss_tag: float = field(default=1.0, metadata={"help": "weight of the BIO tag loss"})
     tag_o_weight: float = field(
         default=1.0, metadata={"help": "class weight of the 'O' tag in the tag loss (<1 learns entities sooner)"}
+    )
+    empty_window_keep: float = field(
+        default=1.0,
+        metadata={"help": "share of windows without any entity word kept per epoch (each page keeps at least one "
+                          "window); <1 spends the CPU on the windows that teach the tagger"},
+    )
+    freeze_word_embeddings: bool = field(
+        default=False, metadata={"help": "keep the 30k x hidden word-embedding table fixed (a cheaper step on CPU)"}
     )
     loss_page: float = field(default=0.5, metadata={"help": "weight of the page-type loss"})
     loss_intent: float = field(default=1.0, metadata={"help": "weight of the intent loss"})

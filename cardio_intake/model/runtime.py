@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from cardio_intake.model.batching import EncodedPage, PageInput, collate_windows, encode_page
-from cardio_intake.model.network import LayoutLMReferralModel
+from cardio_intake.model.network import LayoutLMReferralModel, merge_token_attention
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.model.spec import ModelSpec
 from cardio_intake.model.windows import merge_word_logits
@@ -25,6 +25,9 @@ class PageLogits:
     tag_logits: np.ndarray  # (n_words, n_tags)
     page_type_logits: np.ndarray  # (n_page_types,)
     page_repr: np.ndarray  # (hidden,): pooled page representation, input of the intent head
+    #: intent_pooling "tokens": the page's per-intent attention mass (log-sum-exp) and pooled states
+    intent_lse: np.ndarray | None = None  # (n_intents,)
+    intent_pooled: np.ndarray | None = None  # (n_intents, hidden)
 
 
 class ReferralEncoder:
@@ -49,6 +52,7 @@ class ReferralEncoder:
         flat.sort(key=lambda t: len(encoded[t[0]].windows[t[1]]))
         tag_out: dict[tuple[int, int], np.ndarray] = {}
         pooled_sum = np.zeros((len(pages), self.spec.encoder.hidden_size), dtype=np.float64)
+        attention: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
         counts = np.zeros(len(pages), dtype=np.float64)
         for start in range(0, len(flat), self.max_windows):
             chunk = flat[start : start + self.max_windows]
@@ -65,6 +69,8 @@ class ReferralEncoder:
                 tag_out[(pi, wi)] = logits[k, : batch.lengths[k]]
                 pooled_sum[pi] += pooled[k] * n_tok[k]
                 counts[pi] += n_tok[k]
+                if enc.intent_lse is not None and enc.intent_pooled is not None:
+                    attention[(pi, wi)] = (enc.intent_lse[k], enc.intent_pooled[k])
         page_repr = pooled_sum / np.maximum(counts, 1.0)[:, None]
         page_types = (
             self.model.page_type_logits(torch.from_numpy(page_repr).float()).numpy()
@@ -74,14 +80,34 @@ class ReferralEncoder:
         out = []
         for pi, e in enumerate(encoded):
             words = merge_word_logits(e.aligned, e.windows, [tag_out[(pi, wi)] for wi in range(len(e.windows))])
-            out.append(PageLogits(words, page_types[pi], page_repr[pi].astype(np.float32)))
+            lse = pooled_intents = None
+            if attention and e.windows:
+                parts = [attention[(pi, wi)] for wi in range(len(e.windows))]
+                merged = merge_token_attention(torch.stack([a for a, _ in parts]), torch.stack([b for _, b in parts]))
+                lse, pooled_intents = merged[0].numpy(), merged[1].numpy()
+            out.append(PageLogits(words, page_types[pi], page_repr[pi].astype(np.float32), lse, pooled_intents))
         return out
 
     @torch.inference_mode()
-    def intent_logits(self, page_reprs: Sequence[np.ndarray], referral_pages: list[list[int]]) -> list[np.ndarray]:
+    def intent_logits(self, logits: Sequence[PageLogits], referral_pages: list[list[int]]) -> list[np.ndarray]:
         if not referral_pages:
             return []
-        reps = torch.from_numpy(np.stack(page_reprs)).float()
+        if self.spec.intent_pooling == "tokens":
+            # a page without words has no attention state: it adds nothing to its referral's intents
+            have = [i for i, lg in enumerate(logits) if lg.intent_lse is not None]
+            if not have:
+                return [np.zeros(len(self.spec.intents), dtype=np.float32) for _ in referral_pages]
+            lse = torch.from_numpy(np.stack([np.asarray(logits[i].intent_lse) for i in have])).float()
+            pooled = torch.from_numpy(np.stack([np.asarray(logits[i].intent_pooled) for i in have])).float()
+            where = {page: k for k, page in enumerate(have)}
+            groups = [[where[p] for p in pages if p in where] for pages in referral_pages]
+            rows = [
+                self.model.intent_logits_from_tokens(lse, pooled, [g])[0].numpy()
+                if g else np.zeros(len(self.spec.intents), dtype=np.float32)
+                for g in groups
+            ]
+            return rows
+        reps = torch.from_numpy(np.stack([lg.page_repr for lg in logits])).float()
         return list(self.model.intent_logits(reps, referral_pages).numpy())
 
     def assemble(
@@ -103,7 +129,7 @@ class ReferralEncoder:
             for p, lg in zip(pages, logits, strict=True)
         ]
         referral_pages = split(raw_pages) if split and raw_pages else ([list(range(len(pages)))] if pages else [])
-        intents = self.intent_logits([lg.page_repr for lg in logits], referral_pages)
+        intents = self.intent_logits(logits, referral_pages)
         return RawDocumentOutput(raw_pages, referral_pages, intents, model_version=model_version)
 
     def raw_document(

@@ -40,7 +40,7 @@ class ModelSpec(BaseModel):
     tag_labels: list[str] = Field(default_factory=lambda: list(BIO_LABELS))
     page_types: list[str] = Field(default_factory=lambda: list(PAGE_TYPES))
     intents: list[str] = Field(default_factory=lambda: list(INTENTS))
-    intent_pooling: Literal["mean", "attention"] = "attention"
+    intent_pooling: Literal["mean", "attention", "tokens"] = "attention"
     use_layout: bool = Field(default=True, description="False: text-only ablation, every box is zero")
     max_len: int = Field(default=512, description="encoder window, including [CLS] and [SEP]")
     stride: int = Field(default=128, description="overlap in tokens between consecutive windows")
