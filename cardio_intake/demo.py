@@ -100,15 +100,22 @@ def step_evaluate(corpus: Path = DEMO_CORPUS, limit: int = 8) -> Path:
 
 def step_track(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:
     """Workflow state: intake a few faxes durably, approve one authorization and show its order going
-    from blocked to booked (fresh demo database under data/demo/workflow)."""
+    from blocked to booked (fresh demo database under data/demo/workflow). The corpus's gold labels
+    stand for what the intake reviewer reads on the fax: a weak model's misses are corrected in review.
+    One of the faxes is chosen to truly order a service that needs prior authorization."""
     from cardio_intake.corpus.gold import read_labels
     from cardio_intake.model.predictor import load_predictor
+    from cardio_intake.store.clock import utc_now
     from cardio_intake.store.demo import run_workflow_demo
+    from cardio_intake.store.demo_review import with_authorization_case
     from cardio_intake.store.rules_adapter import RulesTriage
 
-    packets = sorted(read_labels(corpus), key=lambda p: (p.split != "test", p.doc_id))[:n]
-    run_workflow_demo([corpus / p.file for p in packets], load_predictor().predict_bytes, RulesTriage.load(),
-                      workdir=config.DATA_DIR / "demo" / "workflow", console=console)
+    rules = RulesTriage.load()
+    ordered = sorted(read_labels(corpus), key=lambda p: (p.split != "test", p.doc_id))
+    packets = with_authorization_case(ordered, n, rules, utc_now().date())
+    gold = {Path(p.file).name: p.referrals for p in packets}
+    run_workflow_demo([corpus / p.file for p in packets], load_predictor().predict_bytes, rules,
+                      workdir=config.DATA_DIR / "demo" / "workflow", console=console, gold=gold)
 
 
 def step_serve(corpus: Path = DEMO_CORPUS, n: int = 3) -> None:

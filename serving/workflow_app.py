@@ -8,7 +8,7 @@ here also depends on ``require_scope`` so the app is never open when used on its
     POST /intake                          file -> stored document, referrals, orders, authorizations
     POST /authorizations/{id}/status      payer response (submitted, pending, approved, denied ...)
     GET  /referrals/{id}                  state, orders, readiness per order with blockers
-    POST /referrals/{id}/review           a person checked the extraction
+    POST /referrals/{id}/review           a person checked the extraction (optionally with corrected fields)
     POST /referrals/retriage              re-triage every open referral (after a policy change; admin)
     POST /appointments/check              {order_id, date} -> allowed or blockers
     POST /appointments                    book an order on a date (through the same gate)
@@ -305,6 +305,28 @@ class DocumentationRequest(_Body):
     received: list[str] = Field(min_length=1, description="requirement names, e.g. office_note_within_60_days")
 
 
+class ReviewRequest(_Body):
+    """What the reviewer checked: contract field name -> the right value (omit what was right)."""
+
+    corrections: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "corrected values of contract fields (patient_name, patient_dob, payer, member_id, cpt, icd10, "
+            "referring_provider, referring_npi, urgency, ...) and of intents (the ordered services)"
+        ),
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {},
+                {"corrections": {"payer": "Aetna Open Access", "member_id": "W123456789", "intents": ["echo_tte"]}},
+            ]
+        },
+    )
+
+
 class NotSchedulableBody(_Body):
     error: Literal["not_schedulable"] = "not_schedulable"
     detail: str
@@ -565,10 +587,20 @@ def create_app(
         response_model=ReferralView,
         tags=tags,
         summary="Mark the extraction as reviewed by a person",
-        responses={404: {"model": ErrorBody}, **ERRORS},
+        description=(
+            "Optionally with the reviewer's corrections: they replace the extracted values (each field's "
+            "before/after is in the event log), then the referral is re-triaged, creating or updating its "
+            "orders and authorizations. 422 `invalid_correction`: an unknown field or a value the contract refuses."
+        ),
+        responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}, **ERRORS},
     )
-    def post_review(referral_id: RowId, rt: Rt, session: Db, who: Who) -> ReferralView:
-        mark_reviewed(session, referral_id, triage_fn=rt.triage_fn, clock=rt.clock, actor=actor(who))
+    def post_review(
+        referral_id: RowId, rt: Rt, session: Db, who: Who, body: ReviewRequest | None = None
+    ) -> ReferralView:
+        corrections = body.corrections if body is not None else None
+        mark_reviewed(
+            session, referral_id, triage_fn=rt.triage_fn, corrections=corrections, clock=rt.clock, actor=actor(who)
+        )
         return get_referral(session, referral_id, clock=rt.clock)
 
     @app.post(

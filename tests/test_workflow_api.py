@@ -165,6 +165,31 @@ def test_order_documentation_review_and_status_routes(client: TestClient, runtim
     assert r.json()["allowed"] is True
 
 
+def test_review_with_corrections(client: TestClient, runtime: WorkflowRuntime) -> None:
+    predictor = runtime.predictor_fn
+    assert isinstance(predictor, FakePredictor)
+    predictor.by_bytes[b"missed payer"] = [referral_prediction(payer="Mystery Health", review_needed=True)]
+    _, body = post_fax(client, b"missed payer")
+    referral = body["referrals"][0]
+    assert referral["queue"] == "intake_review" and referral["orders"][0]["authorization"] is None
+    url = f"/referrals/{referral['id']}/review"
+    r = client.post(url, json={"corrections": {"payer": "Aetna Medicare Advantage", "patient_dob": "31/02/1952"}})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_correction" and "patient_dob" in r.json()["detail"]
+    r = client.post(url, json={"corrections": {"insurer": "Aetna"}})
+    assert r.status_code == 422 and "unknown field" in r.json()["detail"]
+    r = client.post(url, json={"corrections": {"payer": "Aetna Medicare Advantage"}})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["queue"] == "prior_auth" and view["orders"][0]["authorization"]["status"] == "needed"
+    with runtime.factory() as s:
+        from sqlalchemy import select
+
+        from cardio_intake.store.models import EventRow
+
+        (event,) = s.scalars(select(EventRow).where(EventRow.action == "referral.corrected"))
+    assert event.actor == "key:k0" and event.after == {"payer": "Aetna Medicare Advantage"}
+
+
 # --- real keys through the gateway (same keys and audit as the rest of the service) -----------
 
 

@@ -51,22 +51,27 @@ def new_referral(
         triage=decision.model_dump(mode="json"),
     )
     for position_, od in enumerate(decision.orders):
-        order = OrderRow(
-            position=position_,
-            service=od.service,
-            cpt=od.cpt,
-            status=OrderStatus.OPEN.value,
-            auth_required=od.prior_auth.required,
-            depends_on=list(od.depends_on),
-            documentation_missing=list(od.documentation.missing),
-            documentation_received=[],
-            blocked_by=list(od.blocked_by),
-            updated_at=now,
-        )
-        if od.prior_auth.required is not None:
-            order.authorization = _new_authorization(od, referral, now)
-        referral.orders.append(order)
+        referral.orders.append(new_order(od, referral, position_, now))
     return referral
+
+
+def new_order(od: OrderDecision, referral: ReferralRow, position: int, now: datetime) -> OrderRow:
+    """An order as the rules decided it, with its authorization when the requirement is known."""
+    order = OrderRow(
+        position=position,
+        service=od.service,
+        cpt=od.cpt,
+        status=OrderStatus.OPEN.value,
+        auth_required=od.prior_auth.required,
+        depends_on=list(od.depends_on),
+        documentation_missing=list(od.documentation.missing),
+        documentation_received=[],
+        blocked_by=list(od.blocked_by),
+        updated_at=now,
+    )
+    if od.prior_auth.required is not None:
+        order.authorization = _new_authorization(od, referral, now)
+    return order
 
 
 def _new_authorization(od: OrderDecision, referral: ReferralRow, now: datetime) -> AuthorizationRow:
@@ -136,7 +141,8 @@ def retriage(
 
     Returns whether anything changed. Authorization requirements that appear or disappear move the
     authorization along its lifecycle (never around it); documentation a person recorded as received
-    stays out of the missing list.
+    stays out of the missing list. A service the rules list that has no order yet (a reviewer
+    corrected the ordered services) gets one, made as intake makes them.
     """
     before = snapshot(referral)
     prediction = ReferralPrediction.model_validate(referral.prediction)
@@ -151,6 +157,10 @@ def retriage(
         if not matches:
             continue  # the rules no longer list it; keep the order for a person to cancel
         _apply_order_decision(session, order, matches.pop(0), referral, now=now, actor=actor, cause=cause)
+    unmatched = {id(od) for ods in by_service.values() for od in ods}
+    for od in decision.orders:
+        if id(od) in unmatched:
+            _add_order(session, od, referral, now=now, actor=actor, cause=cause)
     route = decision.route
     if route.queue != referral.queue or route.priority != referral.priority:
         referral.due_at = sla.due_at(route.queue, route.priority, now, _open_submit_by(referral))
@@ -183,6 +193,37 @@ def _open_submit_by(referral: ReferralRow) -> date | None:
         if o.authorization and o.authorization.status == AuthStatus.NEEDED and o.authorization.submit_by
     ]
     return min(dates) if dates else None
+
+
+def _add_order(
+    session: Session, od: OrderDecision, referral: ReferralRow, *, now: datetime, actor: str, cause: str
+) -> None:
+    position = max((o.position for o in referral.orders), default=-1) + 1
+    order = new_order(od, referral, position, now)
+    referral.orders.append(order)
+    session.flush()
+    auth = order.authorization
+    events.record(
+        session,
+        at=now,
+        actor=actor,
+        action="order.created",
+        entity="order",
+        entity_id=order.id,
+        referral_id=referral.id,
+        after={"service": order.service, "auth": auth.status if auth else None, "cause": cause},
+    )
+    if auth is not None:
+        events.record(
+            session,
+            at=now,
+            actor=actor,
+            action="authorization.created",
+            entity="authorization",
+            entity_id=auth.id,
+            referral_id=referral.id,
+            after={"status": auth.status, "cause": cause},
+        )
 
 
 def _apply_order_decision(
@@ -219,6 +260,8 @@ def _apply_order_decision(
         )
         return
     current = AuthStatus(auth.status)
+    if current in (AuthStatus.NEEDED, AuthStatus.NOT_REQUIRED) and auth.payer != referral.payer:
+        auth.payer = referral.payer  # not sent yet: it goes to the payer on file now (a reviewer corrected it)
     target: AuthStatus | None = None
     if required and current is AuthStatus.NOT_REQUIRED:
         target = AuthStatus.NEEDED

@@ -1,6 +1,11 @@
 """The workflow part of ``make demo``: intake a few faxes into a fresh demo database, show that a resend
 is idempotent, then take one order that needs prior authorization from blocked to booked, printing
-its blockers after each step (review, payer approval, documentation)."""
+its blockers after each step (review, payer approval, documentation).
+
+With the gold labels of the faxes (``gold``), the intake reviewer corrects what the model got wrong
+(:mod:`cardio_intake.store.demo_review`): when no order needs an authorization after intake (a weak
+model missed the payer or the service), a referral from intake_review whose fax really orders one is
+corrected in review, and its order is walked to booking."""
 
 from __future__ import annotations
 
@@ -14,6 +19,12 @@ from sqlalchemy.orm import Session
 
 from cardio_intake.store import db
 from cardio_intake.store.clock import Clock, utc_now
+from cardio_intake.store.demo_review import (
+    GoldLookup,
+    correct_for_authorization,
+    match_gold,
+    review_with_gold,
+)
 from cardio_intake.store.gate import check_appointment
 from cardio_intake.store.intake import intake
 from cardio_intake.store.lifecycle import StatusUpdate
@@ -21,9 +32,8 @@ from cardio_intake.store.models import OrderRow, ReferralRow
 from cardio_intake.store.monitor import monitor
 from cardio_intake.store.ports import PredictorFn, TriageFn
 from cardio_intake.store.queries import get_referral
-from cardio_intake.store.states import AuthStatus
+from cardio_intake.store.states import AuthStatus, OrderStatus
 from cardio_intake.store.updates import (
-    mark_reviewed,
     record_documentation,
     schedule_order,
     update_authorization,
@@ -40,8 +50,13 @@ def run_workflow_demo(
     workdir: Path,
     console: Console | None = None,
     clock: Clock = utc_now,
+    gold: GoldLookup | None = None,
 ) -> OrderRow | None:
-    """Returns the order that ended up booked (None when no intake needed an authorization)."""
+    """Returns the order that ended up booked (None when no intake needed an authorization).
+
+    ``gold``: file name -> the packet's gold referrals, for the intake reviewer's corrections; without
+    it the reviewer confirms extractions as they are.
+    """
     out = console or Console()
     db_path = workdir / "workflow.db"
     for stale in workdir.glob("workflow.db*"):
@@ -68,10 +83,19 @@ def run_workflow_demo(
             out.print(f"resent {files[0].name}: created={created}, same referrals "
                       f"{[r.id for r in again.referrals]} (idempotent on the file's sha256)")
         order = _pick_order(referrals)
+        corrected: ReferralRow | None = None
+        if order is None and gold:
+            out.print("no order needs a prior authorization after intake: the intake reviewer works the queue")
+            corrected = correct_for_authorization(out, session, referrals, gold, triage_fn, clock, ACTOR)
+            if corrected is not None:
+                _print_referrals(out, session, [corrected], clock, title="after review")
+                order = _pick_order([corrected])
         if order is None:
-            out.print("[yellow]no intake needed a prior authorization; nothing to approve in this demo run")
+            why = " (nor, by the gold labels, does any fax waiting in intake_review)" if gold else ""
+            out.print(f"[yellow]no intake needed a prior authorization{why}; nothing to approve in this demo run")
             return None
-        booked = _walk_to_booking(out, session, order, triage_fn, clock)
+        booked = _walk_to_booking(out, session, order, triage_fn, clock, gold,
+                                  start="after intake" if corrected is None else "after review")
         view = monitor(session, clock=clock)
         out.print(f"monitor: {len(view.auths_due_to_submit)} auth(s) due to submit, "
                   f"{len(view.orders_ready_to_schedule)} order(s) ready to schedule, "
@@ -80,8 +104,10 @@ def run_workflow_demo(
         return booked
 
 
-def _print_referrals(out: Console, session: Session, referrals: list[ReferralRow], clock: Clock) -> None:
-    table = Table(title="tracked referrals")
+def _print_referrals(
+    out: Console, session: Session, referrals: list[ReferralRow], clock: Clock, *, title: str = "tracked referrals"
+) -> None:
+    table = Table(title=title)
     for col in ("referral", "queue", "priority", "order", "service", "auth", "submit by", "blockers today"):
         table.add_column(col, overflow="fold")
     for r in referrals:
@@ -103,7 +129,16 @@ def _pick_order(referrals: list[ReferralRow]) -> OrderRow | None:
     return candidates[0] if candidates else None
 
 
-def _walk_to_booking(out: Console, session: Session, order: OrderRow, triage_fn: TriageFn, clock: Clock) -> OrderRow | None:
+def _walk_to_booking(
+    out: Console,
+    session: Session,
+    order: OrderRow,
+    triage_fn: TriageFn,
+    clock: Clock,
+    gold: GoldLookup | None,
+    *,
+    start: str = "after intake",
+) -> OrderRow | None:
     today = clock().date()
     day = today + timedelta(days=14)
     auth = order.authorization
@@ -116,9 +151,17 @@ def _walk_to_booking(out: Console, session: Session, order: OrderRow, triage_fn:
         return [b.code for b in check.blockers]
 
     out.print(f"[bold]order {order.id}[/] {order.service}: authorization {auth.id} is needed, submit by {auth.submit_by}")
-    blockers = show("after intake")
+    blockers = show(start)
     if "extraction_review_pending" in blockers:
-        mark_reviewed(session, order.referral_id, triage_fn=triage_fn, clock=clock, actor=ACTOR)
+        referral = order.referral
+        review_with_gold(out, session, referral, match_gold(referral, gold or {}), triage_fn, clock, ACTOR)
+        if order.status != OrderStatus.OPEN or auth.status != AuthStatus.NEEDED:
+            # The reviewer's corrections dropped this order or its authorization: walk the referral's own.
+            other = _pick_order([referral])
+            if other is None:
+                out.print(f"[yellow]after review no order of referral {referral.id} needs an authorization; not booking")
+                return None
+            return _walk_to_booking(out, session, other, triage_fn, clock, gold, start="after review")
         blockers = show("a person reviewed the extraction")
     update_authorization(session, auth.id, StatusUpdate(AuthStatus.SUBMITTED), triage_fn=triage_fn, clock=clock, actor=ACTOR)
     show("submitted to the payer")
@@ -137,9 +180,9 @@ def _walk_to_booking(out: Console, session: Session, order: OrderRow, triage_fn:
         out.print(f"[yellow]still blocked by {', '.join(blockers)} (needs a person); not booking")
         return None
     booked = schedule_order(session, order.id, day, clock=clock, actor=ACTOR)
-    referral = get_referral(session, order.referral_id, clock=clock)
-    out.print(f"[green]booked[/] order {booked.id} on {booked.appointment_date}; referral {referral.id} is now "
-              f"{referral.status} (queue {referral.queue})")
+    view = get_referral(session, order.referral_id, clock=clock)
+    out.print(f"[green]booked[/] order {booked.id} on {booked.appointment_date}; referral {view.id} is now "
+              f"{view.status} (queue {view.queue})")
     return booked
 
 

@@ -7,7 +7,7 @@ optimistic version column and reported as :class:`ConcurrentUpdate`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -16,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from cardio_intake.schemas import ReferralPrediction, Review
 from cardio_intake.store import events
 from cardio_intake.store.apply import retriage
 from cardio_intake.store.clock import Clock, utc_now
+from cardio_intake.store.corrections import apply_corrections
 from cardio_intake.store.errors import ConcurrentUpdate, InvalidOrderChange, NotFound, NotSchedulable
 from cardio_intake.store.gate import load_order, order_blockers
 from cardio_intake.store.lifecycle import StatusUpdate, check_transition
@@ -233,18 +235,41 @@ def mark_reviewed(
     referral_id: int,
     *,
     triage_fn: TriageFn,
+    corrections: Mapping[str, Any] | None = None,
     clock: Clock = utc_now,
     actor: str = events.SYSTEM_ACTOR,
 ) -> ReferralRow:
-    """A person has checked the extraction: the referral leaves intake_review on re-triage."""
+    """A person has checked the extraction: the referral leaves intake_review on re-triage.
+
+    ``corrections`` (contract field name -> right value, and ``intents``; see
+    :mod:`cardio_intake.store.corrections`) replace the extracted values first, each with its
+    before/after in the event log; re-triage then creates or updates orders and authorizations from
+    the corrected prediction, and open orders of services the reviewer struck out are cancelled.
+    An unknown field or an invalid value raises :class:`InvalidCorrection` and changes nothing.
+    """
     referral = load_referral(session, referral_id)
+    current = ReferralPrediction.model_validate(referral.prediction)
+    corrected, changes = apply_corrections(current, corrections or {})
     now = clock()
-    prediction = dict(referral.prediction)
-    review = dict(prediction.get("review") or {})
-    before = {"review_needed": referral.review_needed, "reasons": review.get("reasons", [])}
+    before = {"review_needed": referral.review_needed, "reasons": list(current.review.reasons)}
+    if changes:
+        events.record(
+            session,
+            at=now,
+            actor=actor,
+            action="referral.corrected",
+            entity="referral",
+            entity_id=referral.id,
+            referral_id=referral.id,
+            before={c.field: c.before for c in changes},
+            after={c.field: c.after for c in changes},
+        )
+        referral.patient_name = corrected.fields.patient_name
+        referral.payer = corrected.fields.payer
+        if any(c.field == "intents" for c in changes):
+            _cancel_struck_services(session, referral, {i.label for i in corrected.intents}, now=now, actor=actor)
     # The rules route on review.needed; a checked extraction no longer needs it.
-    prediction["review"] = {"needed": False, "reasons": []}
-    referral.prediction = prediction
+    referral.prediction = corrected.model_copy(update={"review": Review(needed=False)}).model_dump(mode="json")
     referral.review_needed = False
     referral.reviewed_at, referral.reviewed_by = now, actor
     events.record(
@@ -256,11 +281,34 @@ def mark_reviewed(
         entity_id=referral.id,
         referral_id=referral.id,
         before=before,
-        after={"review_needed": False},
+        after={"review_needed": False, "corrected": [c.field for c in changes]},
     )
     retriage(session, referral, triage_fn, now=now, actor=actor, cause="review")
     _commit(session)
     return referral
+
+
+def _cancel_struck_services(
+    session: Session, referral: ReferralRow, ordered: set[str], *, now: datetime, actor: str
+) -> None:
+    """The reviewer says these services were never ordered: their open orders are cancelled (re-triage
+    alone keeps an order the rules stop listing, for a person to decide; here the person has)."""
+    for order in referral.orders:
+        if order.service in ordered or order.status != OrderStatus.OPEN:
+            continue
+        order.status = OrderStatus.CANCELLED.value
+        order.updated_at = now
+        events.record(
+            session,
+            at=now,
+            actor=actor,
+            action="order.cancelled",
+            entity="order",
+            entity_id=order.id,
+            referral_id=referral.id,
+            before={"status": OrderStatus.OPEN.value},
+            after={"status": OrderStatus.CANCELLED.value, "cause": "review:service_not_ordered"},
+        )
 
 
 def retriage_open(
