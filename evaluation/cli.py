@@ -29,7 +29,12 @@ def _bar(description: str):  # type: ignore[no-untyped-def]
 def evaluate_command(
     model: str = typer.Option(
         f"models:/{config.REGISTERED_MODEL_NAME}@{config.CHAMPION_ALIAS}", "--model", help="model URI to evaluate"),
-    data: Path = typer.Option(config.CORPUS_DIR, "--data", help="corpus directory (labels.jsonl) or saved dataset"),
+    data: Path | None = typer.Option(
+        None, "--data", help=f"corpus directory (labels.jsonl) or saved dataset: source 'main' [default: {config.CORPUS_DIR} "
+                             "unless --dataset is given]"),
+    datasets: list[str] = typer.Option(
+        [], "--dataset", help="another test source as NAME=PATH (corpus or saved dataset, e.g. imported labels; "
+                              "repeatable): the report shows results per source"),
     compare: str | None = typer.Option(None, "--compare", help="another model URI: list documents whose triage changes"),
     champion: str = typer.Option(
         f"models:/{config.REGISTERED_MODEL_NAME}@{config.CHAMPION_ALIAS}", "--champion",
@@ -44,18 +49,28 @@ def evaluate_command(
     """Evaluate a model on the corpus's test split: QA report (HTML) and metrics.json, logged to MLflow."""
     from rich.console import Console
 
+    from evaluation.sources import resolve_sources
+
+    try:
+        sources = resolve_sources(data, datasets)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for src in sources:
+        if not src.path.exists():
+            typer.echo(f"error: {src.path} (source {src.name!r}) does not exist; generate a corpus with "
+                       f"`cardio-intake data generate --out {src.path}` or import labels with `cardio-intake label import`",
+                       err=True)
+            raise typer.Exit(2)
+
     from evaluation.evaluate import evaluate
     from evaluation.runner import DataError
 
     console = Console()
-    if not data.exists():
-        typer.echo(f"error: {data} does not exist; generate a corpus with `cardio-intake data generate --out {data}`",
-                   err=True)
-        raise typer.Exit(2)
     with _bar("evaluating") as bar:
         task = bar.add_task("documents (all models)", total=None)
         try:
-            outcome = evaluate(model, data, compare_uri=compare or None, champion_uri=champion or None,
+            outcome = evaluate(model, None, datasets=sources, compare_uri=compare or None, champion_uri=champion or None,
                                baseline_uri=baseline or None, split=split, limit=limit, out_root=out,
                                log_mlflow=mlflow_log, progress=lambda d, t: bar.update(task, completed=d, total=t))
         except (DataError, ValueError, FileNotFoundError) as exc:
@@ -67,6 +82,12 @@ def evaluate_command(
     console.print(f"[bold]{rep.model.version}[/] on {rep.metrics.documents} documents ({rep.metrics.pages} pages): "
                   f"intent micro-F1 {h['intent_micro_f1']:.3f}, entity F1 {h['entity_micro_f1']:.3f}, "
                   f"straight-through {h['straight_through']:.1%}, {h['pages_per_second']:.2f} pages/s")
+    for row in rep.sources:
+        s = row.metrics
+        console.print(f"  [{row.source}] {row.documents} documents: intent micro-F1 {s['intent_micro_f1']:.3f}, "
+                      f"entity F1 {s['entity_f1']:.3f}, straight-through {s['straight_through']:.1%}, "
+                      f"field exact match {s['field_em/mean']:.1%}, auto {s['auto_rate']:.1%} "
+                      f"(error {s['auto_error']:.1%})" + ("" if row.end_to_end or row.source == "all" else " – rows only"))
     console.print("operating point: " + (f"threshold {op.threshold:.3f} automates {op.automation_rate:.1%} at "
                                          f"{op.error_rate:.1%} critical error" if op else "none at <=1% error"))
     for role, reason in outcome.skipped_references.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,22 @@ def run_id_for(uri: str, predictor: object | None = None) -> str | None:
         return None
 
 
-def log_evaluation(run_id: str, html: Path, metrics_json: Path, headline: dict[str, float], passed: bool) -> None:
+def log_evaluation(run_id: str, html: Path, metrics_json: Path, headline: dict[str, float], passed: bool,
+                   per_source: Mapping[str, Mapping[str, float]] | None = None) -> None:
     """Attach report.html and metrics.json to the model's run (under evaluation/), and the headline
-    figures as ``eval_*`` metrics so runs can be compared in the MLflow UI."""
+    figures as ``eval_*`` metrics so runs can be compared in the MLflow UI; ``per_source`` (source ->
+    figures) as ``eval/<source>/<metric>``, beside training's ``test/<source>/<metric>``."""
+    from evaluation.sources import TABLE_METRICS
+
     client = _client()
     client.log_artifact(run_id, str(html), ARTIFACT_DIR)
     client.log_artifact(run_id, str(metrics_json), ARTIFACT_DIR)
     for key, value in headline.items():
         client.log_metric(run_id, f"eval_{key}", float(value))
+    for source, figures in (per_source or {}).items():
+        for key in ("documents", *TABLE_METRICS):
+            if key in figures:
+                client.log_metric(run_id, f"eval/{source}/{key}", float(figures[key]))
     client.set_tag(run_id, "evaluation.passed", str(passed).lower())
 
 

@@ -75,6 +75,7 @@ class DocRecord(BaseModel):
     format: str
     resolution: str
     source: str = ""
+    mix_source: str = Field(default="", description="the evaluation source (--data is 'main', --dataset NAME) it came from")
     n_pages: int
     seconds: float = 0.0
     model_version: str = ""

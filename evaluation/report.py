@@ -15,13 +15,14 @@ from evaluation import plots
 from evaluation.aggregate import Metrics
 from evaluation.compare import TriageChange
 from evaluation.records import DocRecord, EntityRef, FieldResult
+from evaluation.sources import SourceScores
 from evaluation.thresholds import Check, Thresholds
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 #: The report's sections, in order; their ids are what tests and QA bookmarks rely on.
 #: Headline figures where lower is better (deltas are coloured accordingly).
 LOWER_BETTER = frozenset({"intent_ece", "field_ece", "review_flag_error_rate", "page_ms_p95"})
-SECTIONS = ("summary", "intents", "page-types", "entities", "fields", "calibration", "automation",
+SECTIONS = ("summary", "sources", "intents", "page-types", "entities", "fields", "calibration", "automation",
             "breakdowns", "gallery", "latency", "changes")
 
 
@@ -48,6 +49,9 @@ class EvaluationReport(BaseModel):
     compared_with: ModelInfo | None = None
     changes: list[TriageChange] = Field(default_factory=list)
     records: list[DocRecord]
+    sources: list[SourceScores] = Field(
+        default_factory=list, description="Results per source: each --data/--dataset source's test rows, then 'all'")
+    sources_note: str = Field(default="", description="why the per-source figures are missing, when they are")
 
 
 class GalleryItem(BaseModel):
@@ -85,9 +89,10 @@ def worst_pages(records: Sequence[DocRecord], n: int = 8) -> list[tuple[DocRecor
     return [(d, page, s) for s, _, page, d in scored[:n]]
 
 
-def gallery_items(records: Sequence[DocRecord], golds: Mapping[str, GoldPacket], corpus_dir: Path | None,
-                  n: int = 8) -> list[GalleryItem]:
-    """Thumbnails of the worst pages with gold (green) and predicted (red) entity boxes, and the diffs."""
+def gallery_items(records: Sequence[DocRecord], golds: Mapping[str, GoldPacket],
+                  corpus_dir: Path | Mapping[str, Path] | None, n: int = 8) -> list[GalleryItem]:
+    """Thumbnails of the worst pages with gold (green) and predicted (red) entity boxes, and the diffs.
+    ``corpus_dir``: one corpus, or each document's (doc_id -> corpus) when several sources have files."""
     from evaluation.pages import GOLD_COLOUR, PRED_COLOUR, draw_boxes, page_image, png_base64, upright
 
     items = []
@@ -95,8 +100,9 @@ def gallery_items(records: Sequence[DocRecord], golds: Mapping[str, GoldPacket],
         pr = next(p for p in d.pages if p.page == page)
         image = None
         gold = golds.get(d.doc_id)
-        if corpus_dir is not None and gold is not None and (corpus_dir / gold.file).exists():
-            img = upright(page_image(corpus_dir / gold.file, page - 1), gold.pages[page - 1])
+        root = corpus_dir.get(d.doc_id) if isinstance(corpus_dir, Mapping) else corpus_dir
+        if root is not None and gold is not None and (root / gold.file).exists():
+            img = upright(page_image(root / gold.file, page - 1), gold.pages[page - 1])
             draw_boxes(img, [e.bbox for e in d.gold_entities if e.page == page], GOLD_COLOUR, pad=2)
             draw_boxes(img, [e.bbox for e in d.pred_entities if e.page == page], PRED_COLOUR)
             image = png_base64(img)
