@@ -74,8 +74,12 @@ def test_evaluate_a_registered_tiny_model(tmp_path: Path, monkeypatch: pytest.Mo
     assert metrics["references"][0]["version"] == "cardio-intake-baseline:1"
     assert set(metrics["reference_headlines"]["baseline"]) == set(metrics["metrics"]["headline"])
     assert metrics["metrics"]["latency"]["pages_per_second"] > 0
+    # --data alone is source "main" (training's name), scored on its rows beside the "all" row
+    assert [(s["source"], s["documents"]) for s in metrics["sources"]] == [("main", 2), ("all", 2)]
+    assert metrics["sources"][0]["end_to_end"] and "[main] 2 documents" in res.output
     client = MlflowClient()
     logged = {a.path for a in client.list_artifacts(trained["run_id"], "evaluation")}
     assert logged == {"evaluation/report.html", "evaluation/metrics.json"}
     run_data = client.get_run(trained["run_id"]).data
     assert run_data.metrics["eval_straight_through"] == pytest.approx(metrics["metrics"]["straight_through"])
+    assert run_data.metrics["eval/main/entity_f1"] == pytest.approx(metrics["sources"][0]["metrics"]["entity_f1"])
