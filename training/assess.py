@@ -46,7 +46,13 @@ def predictions(predictor: Predictor, raws: Sequence[RawDocumentOutput], rows: S
 def calibrate(predictor: Predictor, val_rows: Sequence[Mapping[str, Any]], progress: Any = None) -> None:
     """Fit temperatures and thresholds on validation and install them on ``predictor``."""
     raws, _ = raw_outputs(predictor, val_rows, progress, "calibrate")
-    predictor.calibration = fit_calibration(raws, val_rows)
+    fitted = fit_calibration(raws, val_rows)
+    if fitted.split_min_confidence != predictor.calibration.split_min_confidence:
+        # intents are pooled per referral: refit their thresholds on the referrals the fitted split makes
+        predictor.calibration = fitted
+        raws, _ = raw_outputs(predictor, val_rows, progress, "calibrate (fitted split)")
+        fitted = fit_calibration(raws, val_rows)
+    predictor.calibration = fitted
 
 
 def score(predictor: Predictor, rows: Sequence[Mapping[str, Any]], progress: Any = None, label: str = "test") -> dict[str, float]:

@@ -82,13 +82,19 @@ def train_baseline(
         task = bar.add_task("featurizing train", total=len(train))
         model.fit(train, progress=lambda: bar.advance(task))
     metrics: dict[str, float] = {"train_seconds": time.perf_counter() - t0}
-    raws = []
-    with _progress() as bar:
-        task = bar.add_task("validation outputs", total=len(val))
-        for row in val:
-            raws.append(model.raw_document(row_pages(row), Calibration()))
-            bar.advance(task)
-    calibration = fit_calibration(raws, val, cfg.target_precision, cfg.noncritical_precision)
+    calibration = Calibration()
+    for _ in range(2):  # again only when the fitted split differs: intents pool per referral
+        raws = []
+        with _progress() as bar:
+            task = bar.add_task("validation outputs", total=len(val))
+            for row in val:
+                raws.append(model.raw_document(row_pages(row), calibration))
+                bar.advance(task)
+        fitted = fit_calibration(raws, val, cfg.target_precision, cfg.noncritical_precision)
+        done = fitted.split_min_confidence == calibration.split_min_confidence
+        calibration = fitted
+        if done:
+            break
     for name in ("validation", "test"):
         rows = splits.get(name)
         if not rows:

@@ -18,7 +18,13 @@ from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, 
 
 def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
     """Calibrated spans of one page (``page_number`` 1-based)."""
-    probs = softmax(page.tag_logits, calibration.tag_temperature) if len(page.words) else np.zeros((0, 0))
+    if not len(page.words):
+        return decode_page(page.words, page.boxes, np.zeros((0, 0)), page_number, "mean")
+    logits = np.asarray(page.tag_logits, dtype=np.float64)
+    if calibration.tag_o_offset:
+        logits = logits.copy()
+        logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
+    probs = softmax(logits, calibration.tag_temperature)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
     return decode_page(page.words, page.boxes, probs, page_number, reduce)
 
@@ -30,7 +36,8 @@ def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> 
 def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | None = None) -> list[list[int]]:
     """Referral split from the pages' tag logits, for the model to pool intents per referral before
     it fills ``RawDocumentOutput.referral_pages``."""
-    return split_referrals(document_spans(pages, calibration or Calibration()))
+    cal = calibration or Calibration()
+    return split_referrals(document_spans(pages, cal), min_confidence=cal.split_min_confidence)
 
 
 def intent_predictions(logits: np.ndarray, calibration: Calibration) -> list[IntentPrediction]:

@@ -154,6 +154,15 @@ class Calibration(BaseModel):
         description="critical fields below: review; other fields below: dropped",
     )
     span_reduce: str = Field(default="mean", pattern="^(mean|min)$")
+    tag_o_offset: float = Field(
+        default=0.0,
+        description="added to the 'O' tag logit before the softmax: undoes the recall bias of a down-weighted "
+        "'O' in training (fitted on validation entity F1 and field exact match)",
+    )
+    split_min_confidence: float = Field(
+        default=0.5, ge=0.0, le=1.01,
+        description="a patient name/DOB must be this sure to start a new referral (fitted on validation splits)",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(

@@ -19,7 +19,8 @@ from cardio_intake.extraction.calibration import (
     threshold_for_precision,
 )
 from cardio_intake.extraction.entities import spans_to_fields
-from cardio_intake.extraction.scoring import field_matches, gold_from_row, match_referrals
+from cardio_intake.extraction.scoring import GoldDocRow, field_matches, gold_from_row, match_referrals
+from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import BIO_LABELS, FIELD_NAMES, INTENTS, LIST_FIELDS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput
 
@@ -29,6 +30,49 @@ ALWAYS_REVIEW = 1.01
 
 def _ids(values: Sequence[Any], names: Sequence[str]) -> list[int]:
     return [v if isinstance(v, int) else names.index(v) for v in values]
+
+
+#: Candidates for the fitted split confidence and "O" offset (small grids: 24 validation packets).
+SPLIT_CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+O_OFFSETS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5)
+
+
+def fit_split_confidence(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration) -> float:
+    """The lowest name/DOB confidence that splits the most validation packets exactly right: an
+    under-trained tagger sees "patients" in provider names and over-splits; a good one may split
+    on less."""
+    spans = [document_spans(raw.pages, cal) for raw in raws]
+    want = [sorted(sorted(r.pages) for r in g.referrals) for g in golds]
+
+    def accuracy(c: float) -> int:
+        return sum(sorted(split_referrals(s, min_confidence=c)) == w for s, w in zip(spans, want, strict=True))
+
+    best = max(accuracy(c) for c in SPLIT_CONFIDENCES)
+    return next(c for c in SPLIT_CONFIDENCES if accuracy(c) == best)
+
+
+def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None) -> float:
+    """Mean of validation entity span F1 and field exact match (fields read from the spans of each
+    gold referral's pages), the two things the tag probabilities feed."""
+    tp = n_pred = n_gold = 0
+    fields_ok = fields_n = 0
+    for raw, gold in zip(raws, golds, strict=True):
+        spans = document_spans(raw.pages, cal)
+        pred = {(s.type, s.page, tuple(s.bbox), s.text) for page in spans for s in page}
+        want = {(t, p, tuple(b), x) for t, p, b, x in gold.entities}
+        tp, n_pred, n_gold = tp + len(pred & want), n_pred + len(pred), n_gold + len(want)
+        for g in gold.referrals:
+            fx = spans_to_fields([s for p in g.pages for s in spans[p]], None, (), today)
+            got, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
+            fields_ok += sum(field_matches(f, got[f], gf[f]) for f in FIELD_NAMES)
+            fields_n += len(FIELD_NAMES)
+    f1 = 2 * tp / (n_pred + n_gold) if n_pred + n_gold else 0.0
+    return (f1 + fields_ok / max(1, fields_n)) / 2
+
+
+def fit_o_offset(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None) -> float:
+    scores = {o: _tagging_quality(raws, golds, cal.model_copy(update={"tag_o_offset": o}), today) for o in O_OFFSETS}
+    return max(O_OFFSETS, key=lambda o: (scores[o], -o))
 
 
 def fit_calibration(
@@ -84,6 +128,8 @@ def fit_calibration(
         target_precision=target_precision,
         fitted=fitted,
     )
+    cal.tag_o_offset = fit_o_offset(raws, golds, cal, today)
+    cal.split_min_confidence = fit_split_confidence(raws, golds, cal)
 
     # Intents: listing threshold per label (max F1), then review thresholds on what gets listed.
     probs = sigmoid(np.concatenate(it_l), cal.intent_temperature) if it_l else np.zeros((0, len(INTENTS)))

@@ -68,6 +68,10 @@ class LayoutLMReferralModel(nn.Module):
         # "tokens": a query per intent scores every token; the intent head then reads, for each intent,
         # its own attention-pooled state (weights of intent_head row k on pooled state k)
         self.intent_queries = nn.Linear(hidden, len(spec.intents)) if spec.intent_pooling == "tokens" else None
+        # ...with the tagger's belief that a token is part of an ordered procedure or CPT code as a prior
+        # on every score: the tag head learns from thousands of labelled words what the intent head
+        # would otherwise have to find from one label per referral
+        self.intent_prior_tags = [i for i, t in enumerate(spec.tag_labels) if t.endswith(("-PROCEDURE", "-CPT"))]
         self.reset_layout_embeddings()
 
     def reset_layout_embeddings(self) -> None:
@@ -92,6 +96,9 @@ class LayoutLMReferralModel(nn.Module):
         enc = EncodedWindows(tag_logits, pooled, n_tokens.squeeze(-1))
         if self.intent_queries is not None:
             scores = self.intent_queries(states).float()  # (n_windows, seq, K)
+            if self.intent_prior_tags:
+                log_p = torch.log_softmax(tag_logits.float(), dim=-1)[..., self.intent_prior_tags]
+                scores = scores + torch.logsumexp(log_p, dim=-1, keepdim=True).detach()
             scores = scores.masked_fill(attention_mask.unsqueeze(-1) == 0, -1e4)
             enc.intent_lse = torch.logsumexp(scores, dim=1)
             attn = torch.softmax(scores, dim=1)
