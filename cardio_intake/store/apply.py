@@ -214,16 +214,22 @@ def _add_order(
         after={"service": order.service, "auth": auth.status if auth else None, "cause": cause},
     )
     if auth is not None:
-        events.record(
-            session,
-            at=now,
-            actor=actor,
-            action="authorization.created",
-            entity="authorization",
-            entity_id=auth.id,
-            referral_id=referral.id,
-            after={"status": auth.status, "cause": cause},
-        )
+        _record_auth_created(session, auth, referral, now=now, actor=actor, cause=cause)
+
+
+def _record_auth_created(
+    session: Session, auth: AuthorizationRow, referral: ReferralRow, *, now: datetime, actor: str, cause: str
+) -> None:
+    events.record(
+        session,
+        at=now,
+        actor=actor,
+        action="authorization.created",
+        entity="authorization",
+        entity_id=auth.id,
+        referral_id=referral.id,
+        after={"status": auth.status, "cause": cause},
+    )
 
 
 def _apply_order_decision(
@@ -248,16 +254,7 @@ def _apply_order_decision(
     if auth is None:
         order.authorization = _new_authorization(od, referral, now)
         session.flush()
-        events.record(
-            session,
-            at=now,
-            actor=actor,
-            action="authorization.created",
-            entity="authorization",
-            entity_id=order.authorization.id,
-            referral_id=referral.id,
-            after={"status": order.authorization.status, "cause": cause},
-        )
+        _record_auth_created(session, order.authorization, referral, now=now, actor=actor, cause=cause)
         return
     current = AuthStatus(auth.status)
     if current in (AuthStatus.NEEDED, AuthStatus.NOT_REQUIRED) and auth.payer != referral.payer:
