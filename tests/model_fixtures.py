@@ -49,7 +49,7 @@ def synthetic_packet(i: int, rng: random.Random, split: str) -> GoldPacket:
             [("DOB:", "O"), *_tagged([dob], "PATIENT_DOB")],
             [("Insurance:", "O"), *_tagged(payer, "PAYER")],
             [("Member", "O"), ("ID:", "O"), *_tagged([member], "MEMBER_ID")],
-            [("Order:", "O"), *[(w, "O") for w in INTENT_WORDS[intent]]],
+            [("Order:", "O"), *_tagged(INTENT_WORDS[intent][:-1], "PROCEDURE"), *_tagged(INTENT_WORDS[intent][-1:], "CPT")],
         ]
         pages.append(_page(len(pages) + 1, "referral_order", lines))
         pages.append(_page(len(pages) + 1, "clinical_note", [[("History", "O"), ("of", "O"), ("palpitations", "O")]]))

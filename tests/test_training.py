@@ -107,6 +107,32 @@ def test_thin_windows_keeps_entity_windows_and_one_per_page(tiny_setup) -> None:
             )
 
 
+def test_procedure_token_intents_label_order_words_of_single_intent_referrals(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from cardio_intake.labels import BIO_LABELS, INTENTS
+    from cardio_intake.model.alignment import IGNORE_INDEX
+    from training.loop import make_batch, procedure_token_intents
+
+    _, data = tiny_setup
+    docs = [d for split in data["examples"].values() for d in split]
+    b = make_batch(docs)
+    target = procedure_token_intents(b)
+    assert target.shape == b.labels.shape
+    order_tags = {i for i, t in enumerate(BIO_LABELS) if t.endswith(("-PROCEDURE", "-CPT"))}
+    single = {}
+    for pages, hot in zip(b.referral_pages, b.intents.tolist(), strict=True):
+        for p in pages:
+            single[p] = hot.index(1.0) if sum(hot) == 1 else None
+    n_labelled = 0
+    for w in range(b.labels.shape[0]):
+        page = int(b.window_page[w])
+        for t in range(b.labels.shape[1]):
+            want = single[page] if int(b.labels[w, t]) in order_tags and single[page] is not None else IGNORE_INDEX
+            assert int(target[w, t]) == want
+            n_labelled += want != IGNORE_INDEX
+    assert n_labelled > 0  # the tiny corpus has single-intent referrals with procedure words
+    assert set(target[target != IGNORE_INDEX].tolist()) <= set(range(len(INTENTS)))
+
+
 class Crash(Exception):
     pass
 

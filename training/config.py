@@ -92,6 +92,11 @@ class TrainArgs:
     )
     loss_page: float = field(default=0.5, metadata={"help": "weight of the page-type loss"})
     loss_intent: float = field(default=1.0, metadata={"help": "weight of the intent loss"})
+    loss_intent_tokens: float = field(
+        default=1.0,
+        metadata={"help": "intent_pooling=tokens: weight of the per-token intent loss on the procedure and CPT "
+                          "words of single-intent referrals"},
+    )
     patience: int = field(default=2, metadata={"help": "early stopping: epochs without validation gain"})
     bf16: bool = field(
         default=False,

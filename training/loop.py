@@ -148,11 +148,32 @@ def losses(out: MultiTaskOutput, b: Batch, o_weight: float = 1.0) -> dict[str, t
     }
     if b.intents.numel():
         parts["intent"] = F.binary_cross_entropy_with_logits(out.intent_logits.float(), b.intents)
+    if out.intent_token_scores is not None:
+        target = procedure_token_intents(b)
+        if bool((target != IGNORE_INDEX).any()):
+            parts["intent_tokens"] = F.cross_entropy(
+                out.intent_token_scores.flatten(0, 1), target.flatten(), ignore_index=IGNORE_INDEX
+            )
     return parts
 
 
+_ORDER_TAGS = torch.tensor([i for i, t in enumerate(BIO_LABELS) if t.endswith(("-PROCEDURE", "-CPT"))])
+
+
+def procedure_token_intents(b: Batch) -> torch.Tensor:
+    """Per-token intent targets (n_windows, seq): on the procedure and CPT words of a referral that
+    orders exactly one service kind, that intent; elsewhere ignored. One label per referral is all
+    the intent head gets otherwise; these words say it thousands of times over."""
+    page_intent = torch.full((b.n_pages,), IGNORE_INDEX, dtype=torch.long)
+    for pages, multi_hot in zip(b.referral_pages, b.intents, strict=True):
+        if int(multi_hot.sum()) == 1:
+            page_intent[torch.as_tensor(pages, dtype=torch.long)] = int(multi_hot.argmax())
+    on_order_word = torch.isin(b.labels, _ORDER_TAGS)
+    return torch.where(on_order_word, page_intent[b.window_page].unsqueeze(1).expand_as(b.labels), IGNORE_INDEX)
+
+
 def total_loss(parts: dict[str, torch.Tensor], args: TrainArgs) -> torch.Tensor:
-    w = {"tag": args.loss_tag, "page": args.loss_page, "intent": args.loss_intent}
+    w = {"tag": args.loss_tag, "page": args.loss_page, "intent": args.loss_intent, "intent_tokens": args.loss_intent_tokens}
     return sum((w[k] * v for k, v in parts.items()), torch.zeros(()))
 
 

@@ -34,6 +34,9 @@ class EncodedWindows:
     #: attention-pooled token state; windows merge exactly with :func:`merge_token_attention`
     intent_lse: torch.Tensor | None = None  # (n_windows, n_intents)
     intent_pooled: torch.Tensor | None = None  # (n_windows, n_intents, hidden)
+    #: the per-intent query scores of every token (before the procedure prior): training supervises
+    #: them on the procedure and CPT words of single-intent referrals
+    intent_token_scores: torch.Tensor | None = None  # (n_windows, seq, n_intents)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class MultiTaskOutput:
     page_repr: torch.Tensor  # (n_pages, hidden)
     page_type_logits: torch.Tensor  # (n_pages, n_page_types)
     intent_logits: torch.Tensor  # (n_referrals, n_intents)
+    intent_token_scores: torch.Tensor | None = None  # (n_windows, seq, n_intents), "tokens" pooling only
 
 
 def merge_token_attention(lse: torch.Tensor, pooled: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -96,6 +100,7 @@ class LayoutLMReferralModel(nn.Module):
         enc = EncodedWindows(tag_logits, pooled, n_tokens.squeeze(-1))
         if self.intent_queries is not None:
             scores = self.intent_queries(states).float()  # (n_windows, seq, K)
+            enc.intent_token_scores = scores
             if self.intent_prior_tags:
                 log_p = torch.log_softmax(tag_logits.float(), dim=-1)[..., self.intent_prior_tags]
                 scores = scores + torch.logsumexp(log_p, dim=-1, keepdim=True).detach()
@@ -160,7 +165,7 @@ class LayoutLMReferralModel(nn.Module):
             intents = self.intent_logits_from_tokens(enc.intent_lse, enc.intent_pooled, window_groups)
         else:
             intents = self.intent_logits(page_repr, referral_pages)
-        return MultiTaskOutput(enc.tag_logits, page_repr, self.page_type_logits(page_repr), intents)
+        return MultiTaskOutput(enc.tag_logits, page_repr, self.page_type_logits(page_repr), intents, enc.intent_token_scores)
 
 
 def build_model(
