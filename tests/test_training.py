@@ -133,6 +133,29 @@ def test_procedure_token_intents_label_order_words_of_single_intent_referrals(ti
     assert set(target[target != IGNORE_INDEX].tolist()) <= set(range(len(INTENTS)))
 
 
+def test_layout_regularizers_zero_boxes_and_slow_the_2d_tables(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from training.loop import drop_layout, make_optimizer
+    from training.train import build
+
+    torch.manual_seed(0)
+    bbox = torch.randint(1, 1000, (400, 5, 4))
+    assert torch.equal(drop_layout(bbox, 0.0), bbox)
+    assert not drop_layout(bbox, 1.0).any()
+    dropped = drop_layout(bbox, 0.5)
+    zeroed = [not dropped[w].any() for w in range(400)]
+    assert 150 < sum(zeroed) < 250  # about half the windows, each entirely
+    assert all(torch.equal(dropped[w], bbox[w]) for w in range(400) if not zeroed[w])
+
+    cfg, _ = tiny_setup
+    model, _ = build(cfg)
+    args = TrainArgs(**{**cfg.train.__dict__, "lr_encoder": 1e-4, "lr_new": 1e-3, "lr_layout": 3e-5})
+    lr_of = {id(p): g["lr"] for g in make_optimizer(model, args).param_groups for p in g["params"]}
+    emb = model.encoder.embeddings
+    assert lr_of[id(emb.x_position_embeddings.weight)] == 3e-5
+    assert lr_of[id(model.tag_head.weight)] == 1e-3
+    assert lr_of[id(emb.word_embeddings.weight)] == 1e-4
+
+
 class Crash(Exception):
     pass
 

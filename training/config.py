@@ -75,6 +75,16 @@ class TrainArgs:
     )
     lr_encoder: float = field(default=1e-4, metadata={"help": "learning rate of the pre-trained encoder"})
     lr_new: float = field(default=1e-3, metadata={"help": "learning rate of untrained parts (heads, 2D tables)"})
+    lr_layout: float | None = field(
+        default=None,
+        metadata={"help": "learning rate of LayoutLM's 2D position tables (default: lr_new); lower keeps them from "
+                          "memorizing where the training families put things"},
+    )
+    layout_dropout: float = field(
+        default=0.0,
+        metadata={"help": "share of training windows whose boxes are zeroed (the text-only view), so the model "
+                          "reads the words first and uses positions where they generalize"},
+    )
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay"})
     warmup_ratio: float = field(default=0.06, metadata={"help": "linear warm-up share of all steps"})
     grad_clip: float = field(default=1.0, metadata={"help": "gradient norm clip"})

@@ -41,18 +41,17 @@ def is_new_param(name: str) -> bool:
 
 def make_optimizer(model: LayoutLMReferralModel, args: TrainArgs, all_new: bool = False) -> torch.optim.AdamW:
     """AdamW with two learning rates; no decay on biases and LayerNorms (BERT recipe)."""
-    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+    groups: dict[tuple[float, bool], list[torch.nn.Parameter]] = {}
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        new = all_new or is_new_param(name)
+        lr = args.lr_new if all_new or is_new_param(name) else args.lr_encoder
+        if args.lr_layout is not None and not all_new and any(t in name for t in _TWO_D):
+            lr = args.lr_layout
         decay = p.ndim > 1 and "LayerNorm" not in name and not any(t in name for t in _TWO_D)
-        groups.setdefault((new, decay), []).append(p)
+        groups.setdefault((lr, decay), []).append(p)
     return torch.optim.AdamW(
-        [
-            {"params": ps, "lr": args.lr_new if new else args.lr_encoder, "weight_decay": args.weight_decay if decay else 0.0}
-            for (new, decay), ps in groups.items()
-        ]
+        [{"params": ps, "lr": lr, "weight_decay": args.weight_decay if decay else 0.0} for (lr, decay), ps in groups.items()]
     )
 
 
@@ -81,6 +80,12 @@ def thin_windows(doc: DocExample, keep: float, rng: random.Random) -> DocExample
         kept = [w for w in page.windows if has_entity(w) or rng.random() < keep]
         pages.append(EncodedPage(page.aligned, kept or page.windows[:1]))
     return dataclasses.replace(doc, pages=pages)
+
+
+def drop_layout(bbox: torch.Tensor, rate: float) -> torch.Tensor:
+    """Zero the boxes of a random ``rate`` share of the windows (torch's RNG: seeded, resumable)."""
+    keep = (torch.rand(bbox.shape[0]) >= rate).to(bbox.dtype)
+    return bbox * keep.view(-1, 1, 1)
 
 
 def pack_steps(examples: Sequence[DocExample], max_windows: int, rng: random.Random) -> list[list[int]]:
@@ -325,6 +330,8 @@ def train_loop(
                 state.stopped = f"time budget of {args.max_minutes} min reached in epoch {state.epoch + 1}"
                 break
             b = make_batch([docs[j] for j in idx])
+            if args.layout_dropout > 0:
+                b.bbox = drop_layout(b.bbox, args.layout_dropout)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 out = forward(model, b)
             loss = total_loss(losses(out, b, args.tag_o_weight), args)
