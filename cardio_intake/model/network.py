@@ -161,7 +161,8 @@ class LayoutLMReferralModel(nn.Module):
         page_repr = self.pages_from_windows(enc, window_page, n_pages)
         if enc.intent_lse is not None and enc.intent_pooled is not None:
             pages_of_window = window_page.tolist()
-            window_groups = [[w for w, p in enumerate(pages_of_window) if p in set(pages)] for pages in referral_pages]
+            page_sets = [set(pages) for pages in referral_pages]
+            window_groups = [[w for w, p in enumerate(pages_of_window) if p in pages] for pages in page_sets]
             intents = self.intent_logits_from_tokens(enc.intent_lse, enc.intent_pooled, window_groups)
         else:
             intents = self.intent_logits(page_repr, referral_pages)
