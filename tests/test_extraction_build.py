@@ -289,7 +289,7 @@ def test_o_offset_undoes_an_over_eager_tagger() -> None:
     """A tagger that puts an unsure entity tag on "O" words (what a down-weighted "O" in training
     does) loses precision; the fitted offset raises "O" just enough to drop those and keep the real
     entities, and build_prediction applies it."""
-    from cardio_intake.extraction.fit import fit_o_offset
+    from cardio_intake.extraction.fit import fit_tag_decoding
     from cardio_intake.extraction.scoring import gold_from_row
 
     page = referral_page()
@@ -302,7 +302,7 @@ def test_o_offset_undoes_an_over_eager_tagger() -> None:
     page = RawPageOutput(words=page.words, boxes=page.boxes, tag_logits=noisy, page_type_logits=page.page_type_logits)
     raws = [RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])] * 10
     golds = [gold_from_row(_gold_rows([page], [gold_tags], [0]))] * 10
-    offset = fit_o_offset(raws, golds, Calibration(), TODAY)
+    _, offset, _ = fit_tag_decoding(raws, golds, Calibration(), TODAY)
     assert 1.0 <= offset < 8.0 - 2.0  # closes the 1-logit gap (ties go to "O"), below the real entities' margin
     listed = build_prediction(raws[0], Calibration(tag_o_offset=offset), "d", "sha256:d", today=TODAY)
     assert "MRN" not in {e.type for e in listed.referrals[0].entities}
@@ -338,3 +338,28 @@ def test_split_confidence_fitted_against_spurious_patient_names() -> None:
     assert fitted > 0.5
     assert split_document([first, hot], Calibration(split_min_confidence=fitted)) == [[0, 1]]
     assert split_document([first, real], Calibration(split_min_confidence=fitted)) == [[0], [1]]
+
+
+def test_viterbi_decoding_fitted_when_it_mends_fragmented_spans() -> None:
+    """A tagger that reads the middle word of a procedure as I-DIAGNOSIS splits it into three wrong
+    spans under argmax; the validation fit picks viterbi decoding, and build_prediction then lists
+    the one whole procedure."""
+    from cardio_intake.extraction.fit import fit_tag_decoding
+    from cardio_intake.extraction.scoring import gold_from_row
+
+    words = [("Order:", "O"), ("Transthoracic", "B-PROCEDURE"), ("echocardiogram", "I-PROCEDURE"),
+             ("complete", "I-PROCEDURE"), ("today", "O")]
+    page = make_page(words, sure=6.0)
+    logits = page.tag_logits.copy()
+    logits[2, BIO_LABELS.index("I-DIAGNOSIS")] = 6.5  # one word's argmax flips to another type
+    page = RawPageOutput(words=page.words, boxes=page.boxes, tag_logits=logits, page_type_logits=page.page_type_logits)
+    raws = [RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])] * 3
+    golds = [gold_from_row(_gold_rows([page], [[t for _, t in words]], [0]))] * 3
+    decoding, _, quality = fit_tag_decoding(raws, golds, Calibration(), TODAY)
+    assert decoding == "viterbi"
+    assert quality["tag_quality/viterbi"] > quality["tag_quality/argmax"]
+    fixed = build_prediction(raws[0], Calibration(tag_decoding="viterbi"), "d", "sha256:d", today=TODAY)
+    texts = [(e.type, e.text) for e in fixed.referrals[0].entities]
+    assert texts == [("PROCEDURE", "Transthoracic echocardiogram complete")]
+    broken = build_prediction(raws[0], Calibration(), "d", "sha256:d", today=TODAY)
+    assert len(broken.referrals[0].entities) == 3

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
-from cardio_intake.extraction.entities import Span, SpanReduce, decode_page, spans_to_fields
+from cardio_intake.extraction.entities import Span, SpanReduce, TagDecoding, decode_page, spans_to_fields
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES
@@ -26,7 +26,8 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
     probs = softmax(logits, calibration.tag_temperature)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
-    return decode_page(page.words, page.boxes, probs, page_number, reduce)
+    decoding: TagDecoding = "viterbi" if calibration.tag_decoding == "viterbi" else "argmax"
+    return decode_page(page.words, page.boxes, probs, page_number, reduce, decoding)
 
 
 def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> list[list[Span]]:

@@ -154,6 +154,11 @@ class Calibration(BaseModel):
         description="critical fields below: review; other fields below: dropped",
     )
     span_reduce: str = Field(default="mean", pattern="^(mean|min)$")
+    tag_decoding: str = Field(
+        default="argmax", pattern="^(argmax|viterbi)$",
+        description="word tags: each word's most probable tag, or the most probable valid BIO sequence "
+        "(fitted on validation with the 'O' offset; argmax for calibrations saved before it existed)",
+    )
     tag_o_offset: float = Field(
         default=0.0,
         description="added to the 'O' tag logit before the softmax: undoes the recall bias of a down-weighted "

@@ -21,6 +21,7 @@ from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIEL
 from cardio_intake.schemas import EntityPrediction, Fields
 
 SpanReduce = Literal["mean", "min"]
+TagDecoding = Literal["argmax", "viterbi"]
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -72,20 +73,58 @@ def tag_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
+def _allowed_transitions() -> np.ndarray:
+    """``allowed[i, j]``: tag j may follow tag i. I-X continues only B-X or I-X; the rest is free."""
+    allowed = np.ones((len(BIO_LABELS), len(BIO_LABELS)), dtype=bool)
+    for j, lab in enumerate(BIO_LABELS):
+        if lab.startswith("I-"):
+            allowed[:, j] = [prev[2:] == lab[2:] for prev in BIO_LABELS]
+    return allowed
+
+
+_ALLOWED = _allowed_transitions()
+_CAN_START = np.array([not lab.startswith("I-") for lab in BIO_LABELS])
+
+
+def viterbi_tags(probs: np.ndarray) -> list[int]:
+    """The most probable tag sequence that is valid BIO (no I-X except after B-X or I-X), from
+    independent per-word probabilities. Argmax reads each word alone, so one word of a long
+    procedure or diagnosis read as I-DIAGNOSIS inside a PROCEDURE span breaks it into three; here the
+    whole span's evidence decides its one type."""
+    n = len(probs)
+    if n == 0:
+        return []
+    logp = np.log(np.clip(np.asarray(probs, dtype=np.float64), 1e-12, None))
+    trans = np.where(_ALLOWED, 0.0, -np.inf)
+    score = np.where(_CAN_START, logp[0], -np.inf)
+    back = np.zeros((n, len(BIO_LABELS)), dtype=np.int64)
+    for t in range(1, n):
+        cand = score[:, None] + trans  # (prev, next)
+        back[t] = cand.argmax(axis=0)
+        score = cand[back[t], np.arange(len(BIO_LABELS))] + logp[t]
+    path = [int(score.argmax())]
+    for t in range(n - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
+
+
 def decode_page(
     words: Sequence[str],
     boxes: Sequence[Sequence[int]],
     probs: np.ndarray,
     page: int,
     reduce: SpanReduce = "mean",
+    decoding: TagDecoding = "argmax",
 ) -> list[Span]:
-    """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``."""
+    """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
+    most probable tag (``argmax``), or the most probable valid BIO sequence (``viterbi``)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
     if probs.shape != (len(words), len(BIO_LABELS)):
         raise ValueError(f"tag probabilities have shape {probs.shape}, expected ({len(words)}, {len(BIO_LABELS)})")
-    tags = [BIO_LABELS[i] for i in probs.argmax(axis=1)]
+    ids = viterbi_tags(probs) if decoding == "viterbi" else probs.argmax(axis=1).tolist()
+    tags = [BIO_LABELS[i] for i in ids]
     out = []
     for etype, s, e in tag_spans(tags):
         word_p = probs[s:e][:, _TYPE_COLUMNS[etype]].sum(axis=1)

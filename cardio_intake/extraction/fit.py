@@ -70,9 +70,22 @@ def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocR
     return (f1 + fields_ok / max(1, fields_n)) / 2
 
 
-def fit_o_offset(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None) -> float:
-    scores = {o: _tagging_quality(raws, golds, cal.model_copy(update={"tag_o_offset": o}), today) for o in O_OFFSETS}
-    return max(O_OFFSETS, key=lambda o: (scores[o], -o))
+TAG_DECODINGS = ("argmax", "viterbi")
+
+
+def fit_tag_decoding(
+    raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
+) -> tuple[str, float, dict[str, float]]:
+    """Decoding and "O" offset chosen together (the offset that suits one need not suit the other):
+    the pair with the best validation tagging quality; ties go to argmax and the smaller offset."""
+    scores = {
+        (d, o): _tagging_quality(raws, golds, cal.model_copy(update={"tag_decoding": d, "tag_o_offset": o}), today)
+        for d in TAG_DECODINGS
+        for o in O_OFFSETS
+    }
+    d, o = max(scores, key=lambda k: (scores[k], -TAG_DECODINGS.index(k[0]), -k[1]))
+    best_of = {f"tag_quality/{dec}": max(v for (dd, _), v in scores.items() if dd == dec) for dec in TAG_DECODINGS}
+    return d, o, best_of
 
 
 def fit_calibration(
@@ -128,7 +141,8 @@ def fit_calibration(
         target_precision=target_precision,
         fitted=fitted,
     )
-    cal.tag_o_offset = fit_o_offset(raws, golds, cal, today)
+    cal.tag_decoding, cal.tag_o_offset, quality = fit_tag_decoding(raws, golds, cal, today)
+    fitted.update(quality)
     cal.split_min_confidence = fit_split_confidence(raws, golds, cal)
 
     # Intents: listing threshold per label (max F1), then review thresholds on what gets listed.
