@@ -363,3 +363,48 @@ def test_viterbi_decoding_fitted_when_it_mends_fragmented_spans() -> None:
     assert texts == [("PROCEDURE", "Transthoracic echocardiogram complete")]
     broken = build_prediction(raws[0], Calibration(), "d", "sha256:d", today=TODAY)
     assert len(broken.referrals[0].entities) == 3
+
+
+def test_cpt_fusion_fitted_when_the_intent_head_misses_what_the_cpt_says() -> None:
+    """Half the validation referrals order an echo (CPT 93306 on the page) and the intent head finds
+    it in only a third of them; the others are consults without a code. The head cannot tell a missed
+    echo from a consult, the code can: the fit turns CPT fusion on, and the fused prediction lists
+    echo_tte from the code while a referral without a code keeps the head's reading."""
+    from cardio_intake.extraction.fit import fit_calibration
+
+    echo_page = referral_page()
+    consult_page = make_page([*patient_block("Robert Chen", "01/02/1960"), ("Consult", "B-PROCEDURE")])
+    raws, rows = [], []
+    for k in range(24):
+        echo = k % 2 == 0
+        page = echo_page if echo else consult_page
+        logits = intent_logits("echo_tte") if k % 6 == 0 else intent_logits() if echo else intent_logits("consult")
+        raws.append(RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[logits]))
+        rows.append({
+            "words": [page.words], "bboxes": [[list(b) for b in page.boxes]],
+            "ner_tags": [[int(i) for i in page.tag_logits.argmax(1)]],
+            "page_types": [PAGE_TYPES.index("referral_order")], "page_referral": [0],
+            "referral_intents": [[INTENTS.index("echo_tte" if echo else "consult")]],
+            "referral_fields": [Fields().model_dump_json()],
+        })
+    cal = fit_calibration(raws, rows, today=TODAY)
+    assert cal.cpt_intent_fusion is True
+    assert cal.fitted["intent_f1/cpt_fusion_true"] > cal.fitted["intent_f1/cpt_fusion_false"]
+    missed = build_prediction(raws[2], cal, "d", "sha256:d", today=TODAY).referrals[0]
+    assert [i.label for i in missed.intents] == ["echo_tte"]
+    assert missed.intents[0].confidence > 0.9
+    unfused = build_prediction(raws[2], cal.model_copy(update={"cpt_intent_fusion": False}), "d", "sha256:d", today=TODAY)
+    assert "echo_tte" not in [i.label for i in unfused.referrals[0].intents]
+    consult = build_prediction(raws[1], cal, "d", "sha256:d", today=TODAY).referrals[0]
+    assert [i.label for i in consult.intents] == ["consult"]
+
+
+def test_noisy_or_of_head_and_cpt_evidence() -> None:
+    from cardio_intake.extraction.build import intent_probabilities
+
+    logits = np.zeros(len(INTENTS))  # 0.5 each
+    cal = Calibration(cpt_intent_fusion=True)
+    probs = intent_probabilities(logits, cal, {"echo_tte": 0.8})
+    assert probs[INTENTS.index("echo_tte")] == pytest.approx(1 - 0.5 * 0.2)
+    assert probs[INTENTS.index("consult")] == pytest.approx(0.5)
+    assert intent_probabilities(logits, Calibration(), {"echo_tte": 0.8})[INTENTS.index("echo_tte")] == pytest.approx(0.5)

@@ -8,10 +8,17 @@ from datetime import date
 import numpy as np
 
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
-from cardio_intake.extraction.entities import Span, SpanReduce, TagDecoding, decode_page, spans_to_fields
+from cardio_intake.extraction.entities import (
+    FieldExtraction,
+    Span,
+    SpanReduce,
+    TagDecoding,
+    decode_page,
+    spans_to_fields,
+)
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
-from cardio_intake.labels import INTENTS, PAGE_TYPES
+from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
 
@@ -41,9 +48,35 @@ def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | No
     return split_referrals(document_spans(pages, cal), min_confidence=cal.split_min_confidence)
 
 
-def intent_predictions(logits: np.ndarray, calibration: Calibration) -> list[IntentPrediction]:
-    """Every intent above its listing threshold, highest confidence first."""
+def cpt_intent_evidence(fx: FieldExtraction) -> dict[str, float]:
+    """Per intent, the confidence of the most confident valid CPT code of the referral that lies in
+    the intent's contract range ("93306" on the order is as plain as "echo" in the text)."""
+    evidence: dict[str, float] = {}
+    for code, conf in zip(fx.fields.cpt, fx.item_confidence.get("cpt", []), strict=False):
+        intent = intent_for_cpt(code)
+        if intent is not None:
+            evidence[intent] = max(conf, evidence.get(intent, 0.0))
+    return evidence
+
+
+def intent_probabilities(
+    logits: np.ndarray, calibration: Calibration, cpt_evidence: dict[str, float] | None = None
+) -> np.ndarray:
+    """Calibrated intent probabilities; with ``cpt_intent_fusion``, each intent's is the noisy-OR of
+    the intent head and its CPT evidence (either one is enough to believe the order is there)."""
     probs = sigmoid(np.asarray(logits).reshape(-1), calibration.intent_temperature)
+    if calibration.cpt_intent_fusion and cpt_evidence:
+        for intent, conf in cpt_evidence.items():
+            k = INTENTS.index(intent)
+            probs[k] = 1.0 - (1.0 - probs[k]) * (1.0 - conf)
+    return probs
+
+
+def intent_predictions(
+    logits: np.ndarray, calibration: Calibration, cpt_evidence: dict[str, float] | None = None
+) -> list[IntentPrediction]:
+    """Every intent above its listing threshold, highest confidence first."""
+    probs = intent_probabilities(logits, calibration, cpt_evidence)
     listed = [
         IntentPrediction(label=label, confidence=round(float(p), 6))  # type: ignore[arg-type]
         for label, p in zip(INTENTS, probs, strict=True)
@@ -74,7 +107,7 @@ def build_prediction(
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
         fx = spans_to_fields(ref_spans, calibration.field_thresholds, calibration.critical_fields, today)
-        intents = intent_predictions(logits, calibration)
+        intents = intent_predictions(logits, calibration, cpt_intent_evidence(fx))
         referrals.append(
             ReferralPrediction(
                 pages=[p + 1 for p in page_idx],

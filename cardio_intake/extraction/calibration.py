@@ -168,6 +168,11 @@ class Calibration(BaseModel):
         default=0.5, ge=0.0, le=1.01,
         description="a patient name/DOB must be this sure to start a new referral (fitted on validation splits)",
     )
+    cpt_intent_fusion: bool = Field(
+        default=False,
+        description="an intent's confidence is the noisy-OR of the intent head and the most confident valid CPT "
+        "code of the referral in that intent's contract range (fitted on validation intent F1)",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(

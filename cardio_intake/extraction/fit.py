@@ -9,12 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from cardio_intake.extraction.build import document_spans
+from cardio_intake.extraction.build import cpt_intent_evidence, document_spans, intent_probabilities
 from cardio_intake.extraction.calibration import (
     Calibration,
     fit_temperature,
     nll,
-    sigmoid,
     threshold_for_f1,
     threshold_for_precision,
 )
@@ -88,6 +87,36 @@ def fit_tag_decoding(
     return d, o, best_of
 
 
+def _referral_cpt_evidence(
+    raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
+) -> list[dict[str, float]]:
+    """CPT evidence per matched gold referral, in the order ``fit_calibration`` collects intent logits."""
+    out = []
+    for raw, gold in zip(raws, golds, strict=True):
+        spans = document_spans(raw.pages, cal)
+        match = match_referrals(raw.referral_pages, [g.pages for g in gold.referrals])
+        for gi in range(len(gold.referrals)):
+            if gi in match:
+                ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
+                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today)))
+    return out
+
+
+def fit_intent_listing(probs: np.ndarray, y: np.ndarray, min_support: int) -> dict[str, float]:
+    """Per intent, the listing threshold with the best validation F1 (0.5 below ``min_support``)."""
+    listing = {}
+    for k, label in enumerate(INTENTS):
+        t = threshold_for_f1(probs[:, k], y[:, k]) if int(y[:, k].sum()) >= min_support else 0.5
+        listing[label] = float(np.clip(t, 0.05, 0.95))
+    return listing
+
+
+def intent_micro_f1(probs: np.ndarray, y: np.ndarray, listing: Mapping[str, float]) -> float:
+    listed = probs >= np.array([listing[i] for i in INTENTS])
+    tp = int((listed & y).sum())
+    return 2 * tp / max(1, int(listed.sum()) + int(y.sum()))
+
+
 def fit_calibration(
     raws: Sequence[RawDocumentOutput],
     rows: Sequence[Mapping[str, Any]],
@@ -145,14 +174,20 @@ def fit_calibration(
     fitted.update(quality)
     cal.split_min_confidence = fit_split_confidence(raws, golds, cal)
 
-    # Intents: listing threshold per label (max F1), then review thresholds on what gets listed.
-    probs = sigmoid(np.concatenate(it_l), cal.intent_temperature) if it_l else np.zeros((0, len(INTENTS)))
+    # Intents: with or without CPT fusion (whichever lists validation intents better), a listing
+    # threshold per label (max F1), then review thresholds on what gets listed.
     y_int = np.asarray(it_y, dtype=bool).reshape(-1, len(INTENTS))
-    listing = {}
-    for k, label in enumerate(INTENTS):
-        support = int(y_int[:, k].sum())
-        t = threshold_for_f1(probs[:, k], y_int[:, k]) if support >= min_support else 0.5
-        listing[label] = float(np.clip(t, 0.05, 0.95))
+    evidence = _referral_cpt_evidence(raws, golds, cal, today)
+    options = {}
+    for fusion in (False, True):
+        trial = cal.model_copy(update={"cpt_intent_fusion": fusion})
+        p_int = np.array([intent_probabilities(lg, trial, ev) for lg, ev in zip(it_l, evidence, strict=True)])
+        p_int = p_int.reshape(-1, len(INTENTS))
+        listing_f = fit_intent_listing(p_int, y_int, min_support)
+        options[fusion] = (intent_micro_f1(p_int, y_int, listing_f), p_int, listing_f)
+        fitted[f"intent_f1/cpt_fusion_{str(fusion).lower()}"] = options[fusion][0]
+    cal.cpt_intent_fusion = options[True][0] > options[False][0]
+    _, probs, listing = options[cal.cpt_intent_fusion]
     listed = probs >= np.array([listing[i] for i in INTENTS])
     pooled = threshold_for_precision(probs[listed], y_int[listed], target_precision)
     pooled_t = ALWAYS_REVIEW if pooled is None else pooled
