@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cardio_intake  # noqa: F401  (runtime env first: OMP_THREAD_LIMIT=1)
+import cardio_intake  # noqa: F401  (runtime env first; tesseract gets OMP_THREAD_LIMIT=1)
 from cardio_intake import config
 
 

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pytesseract
 from PIL import Image
 
 from cardio_intake.document import Page, Word, to_box_1000
@@ -27,6 +26,7 @@ from cardio_intake.ingest.orient import (
     upright_score,
 )
 from cardio_intake.ingest.pages import PageImage
+from cardio_intake.ingest.tesseract import pytesseract
 
 if TYPE_CHECKING:
     from layoutparser.elements import Layout

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytesseract
 from PIL import Image
+
+from cardio_intake.ingest.tesseract import pytesseract
 
 _DESKEW_WIDTH = 1000  # px of the working copy (about 120 dpi for a letter page)
 _OSD_MIN_CONFIDENCE = 1.5

@@ -2,8 +2,9 @@
 
 Workers are forked while the process is single-threaded (fast, and scripts without a
 ``__main__`` guard keep working) and spawned once it runs threads (BentoML, torch), because forking
-a threaded process can deadlock on a lock held by another thread. Workers inherit OMP_THREAD_LIMIT=1 from
-cardio_intake.settings, so N workers run N single-threaded tesseracts and the cores are not
+a threaded process can deadlock on a lock held by another thread. Each tesseract gets OMP_THREAD_LIMIT=1
+(cardio_intake.settings.TESSERACT_ENV, through cardio_intake.ingest.tesseract), so N workers run N
+single-threaded tesseracts and the cores are not
 oversubscribed. A pool that hangs or loses a worker is killed and rebuilt on the next call.
 """
 
