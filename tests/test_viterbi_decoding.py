@@ -73,3 +73,36 @@ def test_matches_brute_force_over_a_small_tag_set(seed: int) -> None:
         key=lambda seq: float(np.sum(np.log(p[np.arange(n), list(seq)]))),
     )
     assert got == list(best)
+
+
+def test_joined_decoding_keeps_an_ocr_split_value_whole_but_not_list_items() -> None:
+    """"518 804 0628" read as three B-PROVIDER_FAX words is one fax number; two adjacent CPT codes
+    stay two codes (a list field's values may touch)."""
+    words = ["Fax", "518", "804", "0628", "93306", "93351"]
+    boxes = [(60 * i, 0, 60 * i + 50, 10) for i in range(len(words))]
+    p = probs_for(["O", "B-PROVIDER_FAX", "B-PROVIDER_FAX", "B-PROVIDER_FAX", "B-CPT", "B-CPT"], sure=0.6)
+    for i in (2, 3):
+        p[i, BIO_LABELS.index("I-PROVIDER_FAX")] = 0.3  # I- a clear second
+    joined = [(s.type, s.text) for s in decode_page(words, boxes, p, 1, decoding="viterbi_joined")]
+    assert joined == [("PROVIDER_FAX", "518 804 0628"), ("CPT", "93306"), ("CPT", "93351")]
+    plain = [(s.type, s.text) for s in decode_page(words, boxes, p, 1, decoding="viterbi")]
+    assert plain[:3] == [("PROVIDER_FAX", "518"), ("PROVIDER_FAX", "804"), ("PROVIDER_FAX", "0628")]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_joined_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    live = [0, BIO_LABELS.index("B-MRN"), BIO_LABELS.index("I-MRN"), BIO_LABELS.index("B-CPT"), BIO_LABELS.index("I-CPT")]
+    n = 5
+    p = np.zeros((n, len(BIO_LABELS)))
+    p[:, live] = rng.dirichlet(np.ones(len(live)), size=n)
+
+    def ok(seq: tuple[int, ...]) -> bool:
+        labs = [BIO_LABELS[i] for i in seq]
+        return is_valid_bio(list(seq)) and not any(
+            b == "B-MRN" and a in ("B-MRN", "I-MRN") for a, b in itertools.pairwise(labs)
+        )
+
+    best = max((s for s in itertools.product(live, repeat=n) if ok(s)),
+               key=lambda s: float(np.sum(np.log(p[np.arange(n), list(s)]))))
+    assert viterbi_tags(p, join_single_valued=True) == list(best)

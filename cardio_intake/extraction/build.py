@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
     probs = softmax(logits, calibration.tag_temperature)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
-    decoding: TagDecoding = "viterbi" if calibration.tag_decoding == "viterbi" else "argmax"
+    decoding = cast(TagDecoding, calibration.tag_decoding)  # the Calibration field's pattern checks it
     return decode_page(page.words, page.boxes, probs, page_number, reduce, decoding)
 
 

@@ -155,9 +155,10 @@ class Calibration(BaseModel):
     )
     span_reduce: str = Field(default="mean", pattern="^(mean|min)$")
     tag_decoding: str = Field(
-        default="argmax", pattern="^(argmax|viterbi)$",
-        description="word tags: each word's most probable tag, or the most probable valid BIO sequence "
-        "(fitted on validation with the 'O' offset; argmax for calibrations saved before it existed)",
+        default="argmax", pattern="^(argmax|viterbi|viterbi_joined)$",
+        description="word tags: each word's most probable tag, the most probable valid BIO sequence, or that "
+        "with adjacent words of a single-valued field joined into one value (fitted on validation with the "
+        "'O' offset; argmax for calibrations saved before it existed)",
     )
     tag_o_offset: float = Field(
         default=0.0,

@@ -21,7 +21,7 @@ from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIEL
 from cardio_intake.schemas import EntityPrediction, Fields
 
 SpanReduce = Literal["mean", "min"]
-TagDecoding = Literal["argmax", "viterbi"]
+TagDecoding = Literal["argmax", "viterbi", "viterbi_joined"]
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -73,29 +73,34 @@ def tag_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-def _allowed_transitions() -> np.ndarray:
-    """``allowed[i, j]``: tag j may follow tag i. I-X continues only B-X or I-X; the rest is free."""
+def _allowed_transitions(join_single_valued: bool = False) -> np.ndarray:
+    """``allowed[i, j]``: tag j may follow tag i. I-X continues only B-X or I-X. With
+    ``join_single_valued``, B-X may not follow B-X or I-X either when X is a single-valued field
+    (a name, a date, an ID, a phone): two values of one such field never touch, so adjacent words
+    of it are one value that OCR split (the corpus's gold has no such pair; list fields have some)."""
     allowed = np.ones((len(BIO_LABELS), len(BIO_LABELS)), dtype=bool)
     for j, lab in enumerate(BIO_LABELS):
         if lab.startswith("I-"):
             allowed[:, j] = [prev[2:] == lab[2:] for prev in BIO_LABELS]
+        elif join_single_valued and lab.startswith("B-") and ENTITY_TO_FIELD[lab[2:]] not in LIST_FIELDS:
+            allowed[:, j] = [prev[2:] != lab[2:] for prev in BIO_LABELS]
     return allowed
 
 
-_ALLOWED = _allowed_transitions()
+_ALLOWED = {join: _allowed_transitions(join) for join in (False, True)}
 _CAN_START = np.array([not lab.startswith("I-") for lab in BIO_LABELS])
 
 
-def viterbi_tags(probs: np.ndarray) -> list[int]:
+def viterbi_tags(probs: np.ndarray, join_single_valued: bool = False) -> list[int]:
     """The most probable tag sequence that is valid BIO (no I-X except after B-X or I-X), from
     independent per-word probabilities. Argmax reads each word alone, so one word of a long
     procedure or diagnosis read as I-DIAGNOSIS inside a PROCEDURE span breaks it into three; here the
-    whole span's evidence decides its one type."""
+    whole span's evidence decides its one type. ``join_single_valued``: see :func:`_allowed_transitions`."""
     n = len(probs)
     if n == 0:
         return []
     logp = np.log(np.clip(np.asarray(probs, dtype=np.float64), 1e-12, None))
-    trans = np.where(_ALLOWED, 0.0, -np.inf)
+    trans = np.where(_ALLOWED[join_single_valued], 0.0, -np.inf)
     score = np.where(_CAN_START, logp[0], -np.inf)
     back = np.zeros((n, len(BIO_LABELS)), dtype=np.int64)
     for t in range(1, n):
@@ -117,13 +122,17 @@ def decode_page(
     decoding: TagDecoding = "argmax",
 ) -> list[Span]:
     """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
-    most probable tag (``argmax``), or the most probable valid BIO sequence (``viterbi``)."""
+    most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
+    adjacent words of a single-valued field joined into one value (``viterbi_joined``)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
     if probs.shape != (len(words), len(BIO_LABELS)):
         raise ValueError(f"tag probabilities have shape {probs.shape}, expected ({len(words)}, {len(BIO_LABELS)})")
-    ids = viterbi_tags(probs) if decoding == "viterbi" else probs.argmax(axis=1).tolist()
+    if decoding == "argmax":
+        ids = probs.argmax(axis=1).tolist()
+    else:
+        ids = viterbi_tags(probs, join_single_valued=decoding == "viterbi_joined")
     tags = [BIO_LABELS[i] for i in ids]
     out = []
     for etype, s, e in tag_spans(tags):

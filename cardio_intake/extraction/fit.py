@@ -69,7 +69,7 @@ def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocR
     return (f1 + fields_ok / max(1, fields_n)) / 2
 
 
-TAG_DECODINGS = ("argmax", "viterbi")
+TAG_DECODINGS = ("argmax", "viterbi", "viterbi_joined")
 
 
 def fit_tag_decoding(
