@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Literal, TypeVar
 
+from cardio_intake.extraction.payer_words import repair_payer_text
 from cardio_intake.labels import intent_for_cpt
 
 T = TypeVar("T", covariant=True)
@@ -384,6 +385,8 @@ def normalize_field(field: str, text: str, today: date | None = None) -> Norm[ob
         result = normalize_urgency(text)
     elif field in ("member_id", "group_number", "mrn"):
         result = normalize_identifier(text)
+    elif field == "payer":
+        result = normalize_text(repair_payer_text(text))
     else:
         result = normalize_text(text)
     return result
