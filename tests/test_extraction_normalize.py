@@ -32,6 +32,25 @@ def test_dob_formats(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("29-Oet-1933", date(1933, 10, 29)),  # OCR-damaged month names
+        ("dune 22, 1975", date(1975, 6, 22)),
+        ("Novambar 24, 1957", date(1957, 11, 24)),
+        ("Smarch 14, 1952", date(1952, 3, 14)),
+        ("01:14-1935", date(1935, 1, 14)),  # "/" read as ":"
+        ("04 03 1966", date(1966, 4, 3)),  # separators lost
+        ("8/28/37'", date(1937, 8, 28)),  # stray marks around the value
+        ("Feb 9,.2026", date(2026, 2, 9)),
+        ("2026. 07-22", date(2026, 7, 22)),
+        ("2026-05-21-", date(2026, 5, 21)),
+    ],
+)
+def test_dates_read_through_ocr_damage(text: str, expected: date) -> None:
+    assert normalize_date(text, "referral" if expected.year > 2000 else "dob", TODAY).value == expected
+
+
+@pytest.mark.parametrize(
     ("text", "kind", "expected"),
     [
         ("3-14-27", "dob", date(1927, 3, 14)),  # 2027 would be in the future for a birth date
@@ -42,7 +61,10 @@ def test_dob_formats(text: str) -> None:
         ("02/30/1952", "dob", None),  # no such day
         ("01/01/1890", "dob", None),  # older than 120 years
         ("05/05/2030", "dob", None),  # born in the future
-        ("Smarch 14, 1952", "dob", None),
+        ("Blorp 14, 1952", "dob", None),  # no month near it
+        ("Mav 14, 1952", "dob", None),  # as near March as May: not guessed
+        ("May 1984", "dob", None),  # month and year only: not May 19, '84
+        ("Aug. 1975", "dob", None),
         ("", "dob", None),
     ],
 )

@@ -8,6 +8,7 @@ normalizers repair only confusions that cannot change a valid value into another
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -96,17 +97,38 @@ _MONTHS = {
 _MONTH_RE = r"(?P<mon>[A-Za-z]{3,9})\.?"
 _DATE_LABEL_RE = re.compile(r"^(?:dob|d\.o\.b\.?|date of birth|birth ?date|date|dt|born)\s*[:#.]?\s*", re.I)
 
+# Between the parts of a numeric date: one of - / . : (OCR reads "/" as ":" at times), or spaces alone.
+_NUM_SEP = r"(?:\s*[-/.:]\s*|\s+)"
+# Between day and year of a month-name date: a comma, a period or a dash (",." and ", -" from OCR
+# too), or spaces. Never nothing: "May 1984" is a month and a year, not May 19, '84.
+_TEXT_SEP = r"(?:\s*[,.]+\s*[-/]?\s*|\s*[-/]\s*|\s+)"
 _NUMERIC_PATTERNS = (
     # ISO first: a 4-digit leading year is unambiguous.
-    re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$"),
-    re.compile(r"^(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})\s*[-/.]\s*(?P<y>\d{4}|\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})$"),
+    re.compile(rf"^(?P<m>\d{{1,2}}){_NUM_SEP}(?P<d>\d{{1,2}}){_NUM_SEP}(?P<y>\d{{4}}|\d{{2}})$"),
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),  # 19520314
     re.compile(r"^(?P<m>\d{2})(?P<d>\d{2})(?P<y>\d{4})$"),  # 03141952
 )
 _TEXT_PATTERNS = (
-    re.compile(rf"^{_MONTH_RE}\s*[-/ ]?\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*[-/ ]?\s*(?P<y>\d{{4}}|\d{{2}})$"),
-    re.compile(rf"^(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*[-/ ]?\s*{_MONTH_RE}\s*,?\s*[-/ ]?\s*(?P<y>\d{{4}}|\d{{2}})$"),
+    re.compile(rf"^{_MONTH_RE}\s*[-/ ]?\s*(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{_TEXT_SEP}(?P<y>\d{{4}}|\d{{2}})$"),
+    re.compile(rf"^(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*[-/ ]?\s*{_MONTH_RE}{_TEXT_SEP}(?P<y>\d{{4}}|\d{{2}})$"),
 )
+#: How close an OCR-damaged month name must be to one real name ("Oet" -> Oct, "dune" -> June)
+#: to be read as it; a word as close to two months ("Mav": Mar or May) is not read at all.
+_MONTH_MIN_RATIO = 0.65
+
+
+def month_number(word: str) -> int | None:
+    """The month a name or abbreviation means, tolerating one or two OCR slips."""
+    key = word.lower().strip(".")
+    if key in _MONTHS:
+        return _MONTHS[key]
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, key, name).ratio(), month) for name, month in _MONTHS.items()), reverse=True
+    )
+    best, month = scored[0]
+    rival = max((r for r, m in scored if m != month), default=0.0)
+    return month if best >= _MONTH_MIN_RATIO and best > rival else None
 
 
 def _resolve_year(y: str, month: int, day: int, kind: DateKind, today: date) -> int | None:
@@ -136,7 +158,7 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
     nearest today. Birth dates must be within 120 years; referral dates within ~25 years back and
     one year ahead."""
     today = today or date.today()
-    s = _DATE_LABEL_RE.sub("", _clean(text)).strip(" .")
+    s = _DATE_LABEL_RE.sub("", _clean(text)).strip(" .,'\"`-")
     if not s:
         return _bad("empty")
     raw = s  # month names must be matched before OCR digit fixes ("08-Jul-1997" must not become "Ju1")
@@ -155,7 +177,7 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
         for pat in _TEXT_PATTERNS:
             m = pat.match(raw) or pat.match(s)
             if m:
-                mon = _MONTHS.get(m["mon"].lower())
+                mon = month_number(m["mon"])
                 if mon is None:
                     return _bad("unparseable")
                 parsed = (m["y"], mon, int(m["d"]))
