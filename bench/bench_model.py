@@ -5,7 +5,9 @@ layout families after OCR (the OCR-aligned dataset's test split).
     .venv/bin/python bench/bench_model.py --layout models/runs/default/model --text models/runs/default_text/model
 
 Figures: intent micro-F1, entity span F1, per-field exact match, critical-field straight-through
-rate, auto rate (no review) and its error, model-only CPU seconds per page, training time.
+rate, auto rate (no review) and its error, model-only CPU seconds per page, training time. The last
+column is the ceiling: each test row's own labels through the real post-processing, i.e. the best
+any model can score on these OCR words (evaluation/ceiling.py).
 """
 
 from __future__ import annotations
@@ -109,6 +111,9 @@ def main() -> int:
         columns["text-only (boxes 0)"] = score_model(text, test)
     if not args.no_baseline:
         columns["sklearn baseline"] = score_baseline(splits)
+    from evaluation.ceiling import ceiling_scores
+
+    columns["ceiling (own labels)"] = ceiling_scores(test)  # what a perfect model scores through this OCR
     print_table(columns, len(test), sum(len(r["words"]) for r in test))
     print(f"bench wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:

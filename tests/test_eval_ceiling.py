@@ -1,0 +1,61 @@
+"""The perfect-model ceiling: real post-processing over a row's own labels."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cardio_intake.labels import BIO_LABELS
+from evaluation.ceiling import ceiling_scores, gold_raw_output
+
+
+@pytest.fixture(scope="module")
+def gold_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    from cardio_intake.corpus.generate import generate_corpus
+    from training.data import gold_dataset
+
+    corpus = tmp_path_factory.mktemp("ceiling")
+    generate_corpus(corpus, n=6, seed=11, progress=False, workers=1)
+    dsd = gold_dataset(Path(corpus))
+    return [dict(r) for split in dsd for r in dsd[split]]
+
+
+def test_on_exact_words_every_field_is_read_back(gold_rows: list[dict[str, Any]]) -> None:
+    """On the generator's own words (no OCR) the normalizers give back every gold field: the ceiling
+    is 1 everywhere, so a lower ceiling after OCR is OCR's doing."""
+    m = ceiling_scores(gold_rows)
+    assert m["entity_f1"] == pytest.approx(1.0)
+    assert m["intent_micro_f1"] == pytest.approx(1.0)
+    assert m["referral_split_accuracy"] == pytest.approx(1.0)
+    assert m["field_em/mean"] == pytest.approx(1.0)
+    assert m["straight_through"] == pytest.approx(1.0)
+
+
+def test_a_garbled_member_id_lowers_the_ceiling(gold_rows: list[dict[str, Any]]) -> None:
+    rows = copy.deepcopy(gold_rows)
+    b_member = BIO_LABELS.index("B-MEMBER_ID")
+    garbled = 0
+    for row in rows:
+        for words, tags in zip(row["words"], row["ner_tags"], strict=True):
+            for i, tag in enumerate(tags):
+                if tag == b_member:
+                    words[i] = words[i][:-1] + ("X" if words[i][-1] != "X" else "Y")
+                    garbled += 1
+    assert garbled
+    m = ceiling_scores(rows)
+    assert m["entity_f1"] == pytest.approx(1.0)  # the spans are still right...
+    assert m["field_em/member_id"] < 1.0 and m["straight_through"] < 1.0  # ...the values are not
+    with_member = sum(bool(json.loads(f).get("member_id")) for r in rows for f in r["referral_fields"])
+    assert m["field_em/member_id"] <= 1 - with_member / m["referrals"] + 1e-9
+
+
+def test_gold_raw_output_shapes(gold_rows: list[dict[str, Any]]) -> None:
+    row = gold_rows[0]
+    raw = gold_raw_output(row)
+    assert len(raw.pages) == len(row["words"])
+    assert len(raw.intent_logits) == len(raw.referral_pages) == len(row["referral_intents"])
+    assert [int(p.tag_logits.argmax(1).sum()) for p in raw.pages] == [sum(t) for t in row["ner_tags"]]
