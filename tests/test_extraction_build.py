@@ -408,3 +408,37 @@ def test_noisy_or_of_head_and_cpt_evidence() -> None:
     assert probs[INTENTS.index("echo_tte")] == pytest.approx(1 - 0.5 * 0.2)
     assert probs[INTENTS.index("consult")] == pytest.approx(0.5)
     assert intent_probabilities(logits, Calibration(), {"echo_tte": 0.8})[INTENTS.index("echo_tte")] == pytest.approx(0.5)
+
+
+def test_support_selection_picks_the_reading_the_others_resemble() -> None:
+    """A name read on three pages with a different OCR slip on two: the most confident reading is a
+    garbled one, the readings together back the right one."""
+    def name_span(text: str, conf: float, page: int) -> Span:
+        return Span(type="PATIENT_NAME", text=text, page=page, bbox=(0, 0, 10, 10), confidence=conf, word_indices=[0])
+
+    spans = [name_span("Kim, Debaralt", 0.97, 1), name_span("Kim, Oeborah", 0.9, 2), name_span("Kim, Deborah", 0.95, 3)]
+    assert spans_to_fields(spans).fields.patient_name == "Kim, Debaralt"
+    picked = spans_to_fields(spans, selection="support")
+    assert picked.fields.patient_name == "Kim, Deborah"
+    assert picked.confidence["patient_name"] == pytest.approx(0.95)  # its own readings' confidence
+    # one reading only: both ways agree
+    assert spans_to_fields(spans[:1], selection="support").fields.patient_name == "Kim, Debaralt"
+
+
+def test_field_selection_fitted_on_validation_fields() -> None:
+    from cardio_intake.extraction.fit import fit_field_selection
+    from cardio_intake.extraction.scoring import gold_from_row
+
+    readings = [("Kim, Debaralt", 9.0), ("Kim, Oeborah", 7.0), ("Kim, Deborah", 8.0)]
+    pages = [make_page([("Patient:", "O"), *[(w, ("B-" if i == 0 else "I-") + "PATIENT_NAME")
+                                              for i, w in enumerate(text.split())]], sure=sure)
+             for text, sure in readings]
+    tags = [["O", "B-PATIENT_NAME", "I-PATIENT_NAME"]] * 3
+    row = _gold_rows(pages, tags, [0, 0, 0])
+    row["referral_fields"] = [Fields(patient_name="Kim, Deborah").model_dump_json()]
+    raws = [RawDocumentOutput(pages=pages, referral_pages=[[0, 1, 2]], intent_logits=[intent_logits("consult")])] * 4
+    selection, quality = fit_field_selection(raws, [gold_from_row(row)] * 4, Calibration(), TODAY)
+    assert selection == "support"
+    assert quality["tag_quality/selection_support"] > quality["tag_quality/selection_confidence"]
+    built = build_prediction(raws[0], Calibration(field_selection="support"), "d", "sha256:d", today=TODAY)
+    assert built.referrals[0].fields.patient_name == "Kim, Deborah"

@@ -11,6 +11,7 @@ import numpy as np
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
 from cardio_intake.extraction.entities import (
     FieldExtraction,
+    FieldSelection,
     Span,
     SpanReduce,
     TagDecoding,
@@ -22,6 +23,10 @@ from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
+
+
+def field_selection(calibration: Calibration) -> FieldSelection:
+    return cast(FieldSelection, calibration.field_selection)  # the Calibration field's pattern checks it
 
 
 def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
@@ -107,7 +112,9 @@ def build_prediction(
     referrals = []
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
-        fx = spans_to_fields(ref_spans, calibration.field_thresholds, calibration.critical_fields, today)
+        fx = spans_to_fields(
+            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, field_selection(calibration)
+        )
         intents = intent_predictions(logits, calibration, cpt_intent_evidence(fx))
         referrals.append(
             ReferralPrediction(

@@ -169,6 +169,11 @@ class Calibration(BaseModel):
         default=0.5, ge=0.0, le=1.01,
         description="a patient name/DOB must be this sure to start a new referral (fitted on validation splits)",
     )
+    field_selection: str = Field(
+        default="confidence", pattern="^(confidence|support)$",
+        description="a single-valued field read several times: the most confident value, or the value the "
+        "readings back most (similarity-weighted confidence; fitted on validation field exact match)",
+    )
     cpt_intent_fusion: bool = Field(
         default=False,
         description="an intent's confidence is the noisy-OR of the intent head and the most confident valid CPT "

@@ -7,6 +7,7 @@ span's entity type, i.e. P(B-X) + P(I-X): a B/I mix-up inside a span is not a re
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ from cardio_intake.schemas import EntityPrediction, Fields
 
 SpanReduce = Literal["mean", "min"]
 TagDecoding = Literal["argmax", "viterbi", "viterbi_joined"]
+FieldSelection = Literal["confidence", "support"]
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -169,16 +171,29 @@ def _same_text_key(field_name: str, value: object) -> object:
     return value.casefold() if isinstance(value, str) and field_name in ("diagnoses", "procedures") else value
 
 
+def _similarity(a: object, b: object) -> float:
+    return difflib.SequenceMatcher(None, str(a).casefold(), str(b).casefold()).ratio()
+
+
+def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
+    """How much the candidates of a field back ``value``: the confidence of every span, weighted by
+    how alike its value is ("Kim, Oeborah" backs "Kim, Deborah" almost as much as itself)."""
+    return sum(sum(confs) * _similarity(value, other) for other, confs in groups.items())
+
+
 def spans_to_fields(
     spans: Sequence[Span],
     thresholds: Mapping[str, float] | None = None,
     critical: Sequence[str] = (),
     today: date | None = None,
+    selection: FieldSelection = "confidence",
 ) -> FieldExtraction:
     """Normalize spans into ``Fields``.
 
     Single-valued fields: candidates are grouped by normalized value; the group with the most
-    confident span wins (ties: the value seen more often). List fields: every valid value, deduped
+    confident span wins (ties: the value seen more often), or with ``selection="support"`` the value
+    the candidates back most (:func:`support`: a name read on four pages, three times with an OCR
+    slip each, is the one the others resemble). List fields: every valid value, deduped
     in reading order. A value below its field's threshold is dropped, except for ``critical`` fields
     where it is kept (a person reviews it) and listed in ``low_confidence``."""
     thresholds = thresholds or {}
@@ -218,8 +233,11 @@ def spans_to_fields(
         groups: dict[object, list[float]] = {}
         for s, v in valid:
             groups.setdefault(v, []).append(s.confidence)
-        value, confs = max(groups.items(), key=lambda kv: (max(kv[1]), len(kv[1])))
-        conf = max(confs)
+        if selection == "support" and len(groups) > 1:
+            value = max(groups, key=lambda v: (support(v, groups), max(groups[v])))
+        else:
+            value = max(groups, key=lambda v: (max(groups[v]), len(groups[v])))
+        conf = max(groups[value])
         if conf < threshold and name not in critical:
             result.dropped.append(name)
             continue

@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from cardio_intake.extraction.build import cpt_intent_evidence, document_spans, intent_probabilities
+from cardio_intake.extraction.build import (
+    cpt_intent_evidence,
+    document_spans,
+    field_selection,
+    intent_probabilities,
+)
 from cardio_intake.extraction.calibration import (
     Calibration,
     fit_temperature,
@@ -61,7 +66,7 @@ def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocR
         want = {(t, p, tuple(b), x) for t, p, b, x in gold.entities}
         tp, n_pred, n_gold = tp + len(pred & want), n_pred + len(pred), n_gold + len(want)
         for g in gold.referrals:
-            fx = spans_to_fields([s for p in g.pages for s in spans[p]], None, (), today)
+            fx = spans_to_fields([s for p in g.pages for s in spans[p]], None, (), today, field_selection(cal))
             got, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
             fields_ok += sum(field_matches(f, got[f], gf[f]) for f in FIELD_NAMES)
             fields_n += len(FIELD_NAMES)
@@ -87,6 +92,21 @@ def fit_tag_decoding(
     return d, o, best_of
 
 
+FIELD_SELECTIONS = ("confidence", "support")
+
+
+def fit_field_selection(
+    raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
+) -> tuple[str, dict[str, float]]:
+    """The way to pick among a field's readings that matches more validation fields (ties: confidence)."""
+    scores = {
+        sel: _tagging_quality(raws, golds, cal.model_copy(update={"field_selection": sel}), today)
+        for sel in FIELD_SELECTIONS
+    }
+    best = max(FIELD_SELECTIONS, key=lambda sel: (scores[sel], -FIELD_SELECTIONS.index(sel)))
+    return best, {f"tag_quality/selection_{sel}": v for sel, v in scores.items()}
+
+
 def _referral_cpt_evidence(
     raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
 ) -> list[dict[str, float]]:
@@ -98,7 +118,7 @@ def _referral_cpt_evidence(
         for gi in range(len(gold.referrals)):
             if gi in match:
                 ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today)))
+                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today, field_selection(cal))))
     return out
 
 
@@ -172,6 +192,8 @@ def fit_calibration(
     )
     cal.tag_decoding, cal.tag_o_offset, quality = fit_tag_decoding(raws, golds, cal, today)
     fitted.update(quality)
+    cal.field_selection, quality = fit_field_selection(raws, golds, cal, today)
+    fitted.update(quality)
     cal.split_min_confidence = fit_split_confidence(raws, golds, cal)
 
     # Intents: with or without CPT fusion (whichever lists validation intents better), a listing
@@ -208,7 +230,7 @@ def fit_calibration(
             if gi not in match:
                 continue
             ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-            fx = spans_to_fields(ref_spans, None, (), today)
+            fx = spans_to_fields(ref_spans, None, (), today, field_selection(cal))
             pred, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
             for f, conf in fx.confidence.items():
                 if f in LIST_FIELDS:
