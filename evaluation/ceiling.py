@@ -4,8 +4,11 @@ Each dataset row's own labels stand in for the model: its BIO tags on the OCR wo
 its referral split and its intents, as certain logits. Post-processing and scoring are the real ones,
 so what is still wrong is what OCR garbled beyond the normalizers ("Kim, Debaralt", a member ID with
 "S" for "9") or what the gold labels could not align to OCR words. Entity span F1 and intent F1 are
-1 by construction; field exact match and straight-through are the figures that matter: no tagger on
-this OCR can score above them.
+1 by construction; field exact match and straight-through are the figures that matter. Not a strict
+bound where a field is read several times: equal certainties leave the choice to the readings'
+agreement (``field_selection="support"``), and a model's confidences can pick the cleaner reading
+better (a trained model scored 0.738 on patient names where this gives 0.738 with support, 0.667 with
+confidence alone).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def gold_raw_output(row: Mapping[str, Any]) -> RawDocumentOutput:
 
 def ceiling_scores(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """``score_predictions`` of the perfect model on ``rows`` (identity calibration: nothing to fit)."""
-    cal = Calibration()  # argmax decoding: the gold tags come back exactly as labelled
+    # argmax decoding: the gold tags come back exactly as labelled; readings of one field agree by support
+    cal = Calibration(field_selection="support")
     preds = [build_prediction(gold_raw_output(r), cal, str(r["doc_id"]), f"dataset:{r['doc_id']}") for r in rows]
     return score_predictions(preds, rows)
