@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
 
 import numpy as np
 
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
 from cardio_intake.extraction.entities import (
     FieldExtraction,
-    FieldSelection,
     Span,
     SpanReduce,
-    TagDecoding,
     decode_page,
     spans_to_fields,
 )
@@ -23,10 +20,6 @@ from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
-
-
-def field_selection(calibration: Calibration) -> FieldSelection:
-    return cast(FieldSelection, calibration.field_selection)  # the Calibration field's pattern checks it
 
 
 def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
@@ -39,8 +32,7 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
     probs = softmax(logits, calibration.tag_temperature)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
-    decoding = cast(TagDecoding, calibration.tag_decoding)  # the Calibration field's pattern checks it
-    return decode_page(page.words, page.boxes, probs, page_number, reduce, decoding)
+    return decode_page(page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding)
 
 
 def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> list[list[Span]]:
@@ -113,7 +105,7 @@ def build_prediction(
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
         fx = spans_to_fields(
-            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, field_selection(calibration)
+            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
         intents = intent_predictions(logits, calibration, cpt_intent_evidence(fx))
         referrals.append(

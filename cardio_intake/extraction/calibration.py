@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from cardio_intake.extraction.entities import FieldSelection, TagDecoding
 from cardio_intake.labels import CRITICAL_FIELDS, FIELD_NAMES, INTENTS
 
 # --- probabilities --------------------------------------------------------------------------------
@@ -154,8 +155,8 @@ class Calibration(BaseModel):
         description="critical fields below: review; other fields below: dropped",
     )
     span_reduce: str = Field(default="mean", pattern="^(mean|min)$")
-    tag_decoding: str = Field(
-        default="argmax", pattern="^(argmax|viterbi|viterbi_joined)$",
+    tag_decoding: TagDecoding = Field(
+        default="argmax",
         description="word tags: each word's most probable tag, the most probable valid BIO sequence, or that "
         "with adjacent words of a single-valued field joined into one value (fitted on validation with the "
         "'O' offset; argmax for calibrations saved before it existed)",
@@ -169,8 +170,8 @@ class Calibration(BaseModel):
         default=0.5, ge=0.0, le=1.01,
         description="a patient name/DOB must be this sure to start a new referral (fitted on validation splits)",
     )
-    field_selection: str = Field(
-        default="confidence", pattern="^(confidence|support)$",
+    field_selection: FieldSelection = Field(
+        default="confidence",
         description="a single-valued field read several times: the most confident value, or the value the "
         "readings back most (similarity-weighted confidence; fitted on validation field exact match)",
     )

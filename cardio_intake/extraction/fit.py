@@ -12,7 +12,6 @@ import numpy as np
 from cardio_intake.extraction.build import (
     cpt_intent_evidence,
     document_spans,
-    field_selection,
     intent_probabilities,
 )
 from cardio_intake.extraction.calibration import (
@@ -22,7 +21,7 @@ from cardio_intake.extraction.calibration import (
     threshold_for_f1,
     threshold_for_precision,
 )
-from cardio_intake.extraction.entities import spans_to_fields
+from cardio_intake.extraction.entities import FieldSelection, TagDecoding, spans_to_fields
 from cardio_intake.extraction.scoring import GoldDocRow, field_matches, gold_from_row, match_referrals
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import BIO_LABELS, FIELD_NAMES, INTENTS, LIST_FIELDS, PAGE_TYPES
@@ -66,7 +65,7 @@ def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocR
         want = {(t, p, tuple(b), x) for t, p, b, x in gold.entities}
         tp, n_pred, n_gold = tp + len(pred & want), n_pred + len(pred), n_gold + len(want)
         for g in gold.referrals:
-            fx = spans_to_fields([s for p in g.pages for s in spans[p]], None, (), today, field_selection(cal))
+            fx = spans_to_fields([s for p in g.pages for s in spans[p]], None, (), today, cal.field_selection)
             got, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
             fields_ok += sum(field_matches(f, got[f], gf[f]) for f in FIELD_NAMES)
             fields_n += len(FIELD_NAMES)
@@ -74,12 +73,12 @@ def _tagging_quality(raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocR
     return (f1 + fields_ok / max(1, fields_n)) / 2
 
 
-TAG_DECODINGS = ("argmax", "viterbi", "viterbi_joined")
+TAG_DECODINGS: tuple[TagDecoding, ...] = ("argmax", "viterbi", "viterbi_joined")
 
 
 def fit_tag_decoding(
     raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
-) -> tuple[str, float, dict[str, float]]:
+) -> tuple[TagDecoding, float, dict[str, float]]:
     """Decoding and "O" offset chosen together (the offset that suits one need not suit the other):
     the pair with the best validation tagging quality; ties go to argmax and the smaller offset."""
     scores = {
@@ -92,12 +91,12 @@ def fit_tag_decoding(
     return d, o, best_of
 
 
-FIELD_SELECTIONS = ("confidence", "support")
+FIELD_SELECTIONS: tuple[FieldSelection, ...] = ("confidence", "support")
 
 
 def fit_field_selection(
     raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
-) -> tuple[str, dict[str, float]]:
+) -> tuple[FieldSelection, dict[str, float]]:
     """The way to pick among a field's readings that matches more validation fields (ties: confidence)."""
     scores = {
         sel: _tagging_quality(raws, golds, cal.model_copy(update={"field_selection": sel}), today)
@@ -118,7 +117,7 @@ def _referral_cpt_evidence(
         for gi in range(len(gold.referrals)):
             if gi in match:
                 ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today, field_selection(cal))))
+                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today, cal.field_selection)))
     return out
 
 
@@ -230,7 +229,7 @@ def fit_calibration(
             if gi not in match:
                 continue
             ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-            fx = spans_to_fields(ref_spans, None, (), today, field_selection(cal))
+            fx = spans_to_fields(ref_spans, None, (), today, cal.field_selection)
             pred, gf = fx.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
             for f, conf in fx.confidence.items():
                 if f in LIST_FIELDS:
