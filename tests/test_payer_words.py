@@ -33,7 +33,7 @@ def test_known_and_unknown_payers_kept_as_read(text: str) -> None:
 def test_vocabulary_comes_from_the_site_directory(tmp_path: Path) -> None:
     (tmp_path / "payers.yaml").write_text(
         "payers:\n  - id: zz\n    name: Zenith Mutual\n    aliases: [Zenith]\n    plans:\n"
-        "      - id: gold\n        name: Gold Choice\n        aliases: [Gold Choice]\n",
+        "      - id: gold\n        name: Gold Choice\n        plan_type: commercial\n        aliases: [Gold Choice]\n",
         encoding="utf-8",
     )
     words = directory_words(tmp_path)

@@ -5,8 +5,9 @@ right, but the field is wrong unless the words are mended. Every payer and plan 
 ``policies/payers.yaml`` is the vocabulary: a word of the payer text that is not in it is replaced by
 the closest directory word when they are similar enough (difflib ratio, letters and digits only),
 and two adjacent unknown words that OCR split ("REG! ENCE") are joined when together they spell one
-exactly. A word
-too far from every directory word (a payer the directory does not know) is kept as read.
+exactly. A word too far from every directory word (a payer the directory does not know) is kept as read.
+The file is read with the rules layer's own schema and word normalization (``rules.models.PayersFile``,
+``rules.payers.alias_key``), so a word counts as known exactly when payer resolution would match it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 import yaml
 
 from cardio_intake import config
+from cardio_intake.rules.models import PayersFile
+from cardio_intake.rules.payers import alias_key
 
 #: Below this similarity a word is kept as read ("Geisinger" stays, "Medicai" becomes "Medicaid").
 MIN_RATIO = 0.8
@@ -27,25 +30,21 @@ MIN_LENGTH = 3
 
 
 def word_key(word: str) -> str:
-    return "".join(re.findall(r"[a-z0-9]+", word.casefold()))
+    return alias_key(word).replace(" ", "")
 
 
 @lru_cache(maxsize=4)
 def directory_words(policies_dir: Path | None = None) -> dict[str, str]:
     """key -> spelling of every word of every payer/plan name and alias (first spelling wins)."""
     path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    phrases: list[str] = []
-    for payer in data.get("payers", []):
-        phrases += [payer.get("name", ""), *payer.get("aliases", [])]
-        for plan in payer.get("plans", []):
-            phrases += [plan.get("name", ""), *plan.get("aliases", [])]
+    directory = PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     words: dict[str, str] = {}
-    for phrase in phrases:
-        for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", str(phrase)):
-            key = word_key(w)
-            if key:
-                words.setdefault(key, w)
+    for payer in directory.payers:
+        phrases = [payer.name, *payer.aliases, *(a for plan in payer.plans for a in (plan.name, *plan.aliases))]
+        for phrase in phrases:
+            for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", phrase):
+                if key := word_key(w):
+                    words.setdefault(key, w)
     return words
 
 
