@@ -43,14 +43,17 @@ def train_models(cfg_path: Path, dataset: Path, extra: list[str]) -> dict[str, P
     return {"layout": Path(layout["model_dir"]), "text": Path(text["model_dir"])}
 
 
-def score_model(uri: str, rows: list[dict[str, Any]], recalibrate_on: list[dict[str, Any]] | None = None) -> dict[str, float]:
+def score_model(
+    uri: str, rows: list[dict[str, Any]], recalibrate_on: list[dict[str, Any]] | None = None,
+    train_rows: list[dict[str, Any]] | None = None,
+) -> dict[str, float]:
     from cardio_intake.model.predictor import load_predictor, resolve_model_dir
     from training.assess import calibrate, score
 
     predictor = load_predictor(uri)
     if recalibrate_on is not None:
         # post-processing changed since the model was saved: refit its calibration with today's code
-        calibrate(predictor, recalibrate_on)
+        calibrate(predictor, recalibrate_on, train_rows=train_rows)
     metrics = score(predictor, rows, label=f"scoring {predictor.model_version}")
     info = resolve_model_dir(uri)[0] / "training.json"
     if info.is_file():
@@ -112,11 +115,12 @@ def main() -> int:
         dirs = train_models(args.config, args.dataset, args.overrides)
         layout, text = str(dirs["layout"]), str(dirs["text"])
     val = splits.get("validation") if args.recalibrate else None
+    train = splits.get("train") if args.recalibrate else None
     columns: dict[str, dict[str, float]] = {
-        "layout (LayoutLM)": score_model(layout or f"models:/{config.REGISTERED_MODEL_NAME}@champion", test, val)
+        "layout (LayoutLM)": score_model(layout or f"models:/{config.REGISTERED_MODEL_NAME}@champion", test, val, train)
     }
     if Path(text).exists() or text.startswith(("models:/", "runs:/")):
-        columns["text-only (boxes 0)"] = score_model(text, test, val)
+        columns["text-only (boxes 0)"] = score_model(text, test, val, train)
     if not args.no_baseline:
         columns["sklearn baseline"] = score_baseline(splits)
     from evaluation.ceiling import ceiling_scores

@@ -389,7 +389,8 @@ def test_cpt_fusion_fitted_when_the_intent_head_misses_what_the_cpt_says() -> No
         })
     cal = fit_calibration(raws, rows, today=TODAY)
     assert cal.cpt_intent_fusion is True
-    assert cal.fitted["intent_f1/cpt_fusion_true"] > cal.fitted["intent_f1/cpt_fusion_false"]
+    assert cal.fitted["intent_f1/fusion_cpt"] > cal.fitted["intent_f1/fusion_head"]
+    assert "intent_f1/fusion_orders" not in cal.fitted  # no order-line model was given
     missed = build_prediction(raws[2], cal, "d", "sha256:d", today=TODAY).referrals[0]
     assert [i.label for i in missed.intents] == ["echo_tte"]
     assert missed.intents[0].confidence > 0.9
@@ -400,14 +401,18 @@ def test_cpt_fusion_fitted_when_the_intent_head_misses_what_the_cpt_says() -> No
 
 
 def test_noisy_or_of_head_and_cpt_evidence() -> None:
-    from cardio_intake.extraction.build import intent_probabilities
+    from cardio_intake.extraction.build import IntentEvidence, intent_probabilities
 
     logits = np.zeros(len(INTENTS))  # 0.5 each
     cal = Calibration(cpt_intent_fusion=True)
-    probs = intent_probabilities(logits, cal, {"echo_tte": 0.8})
+    evidence = IntentEvidence(cpt={"echo_tte": 0.8}, orders={"echo_tte": 0.6, "consult": 0.9})
+    probs = intent_probabilities(logits, cal, evidence)
     assert probs[INTENTS.index("echo_tte")] == pytest.approx(1 - 0.5 * 0.2)
-    assert probs[INTENTS.index("consult")] == pytest.approx(0.5)
-    assert intent_probabilities(logits, Calibration(), {"echo_tte": 0.8})[INTENTS.index("echo_tte")] == pytest.approx(0.5)
+    assert probs[INTENTS.index("consult")] == pytest.approx(0.5)  # order lines not fused
+    both = intent_probabilities(logits, Calibration(cpt_intent_fusion=True, order_intent_fusion=True), evidence)
+    assert both[INTENTS.index("echo_tte")] == pytest.approx(1 - 0.5 * 0.2 * 0.4)
+    assert both[INTENTS.index("consult")] == pytest.approx(1 - 0.5 * 0.1)
+    assert intent_probabilities(logits, Calibration(), evidence)[INTENTS.index("echo_tte")] == pytest.approx(0.5)
 
 
 def test_support_selection_picks_the_reading_the_others_resemble() -> None:

@@ -126,7 +126,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         )
         train_s = time.time() - t_start
         predictor = Predictor(LoadedModel(model, tokenizer, model.spec, Calibration()), "candidate")
-        assess.calibrate(predictor, data["rows"]["validation"], progress)
+        assess.calibrate(predictor, data["rows"]["validation"], progress, train_rows=data["rows"]["train"])
         model_dir = save_model_dir(run_dir / "model", model, tokenizer, predictor.calibration)
         (model_dir / "training.json").write_text(json.dumps({
             "train_seconds": train_s, "epochs": state.epoch, "best_epoch": state.best_epoch, "stopped": state.stopped,

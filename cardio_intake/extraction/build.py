@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -15,6 +16,7 @@ from cardio_intake.extraction.entities import (
     decode_page,
     spans_to_fields,
 )
+from cardio_intake.extraction.order_intents import order_intent_evidence
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
@@ -46,6 +48,14 @@ def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | No
     return split_referrals(document_spans(pages, cal), min_confidence=cal.split_min_confidence)
 
 
+@dataclass(frozen=True)
+class IntentEvidence:
+    """Per intent, a confidence from the referral's CPT codes and from its order lines."""
+
+    cpt: dict[str, float] = field(default_factory=dict)
+    orders: dict[str, float] = field(default_factory=dict)
+
+
 def cpt_intent_evidence(fx: FieldExtraction) -> dict[str, float]:
     """Per intent, the confidence of the most confident valid CPT code of the referral that lies in
     the intent's contract range ("93306" on the order is as plain as "echo" in the text)."""
@@ -57,24 +67,36 @@ def cpt_intent_evidence(fx: FieldExtraction) -> dict[str, float]:
     return evidence
 
 
+def referral_intent_evidence(fx: FieldExtraction, spans: Sequence[Span], calibration: Calibration) -> IntentEvidence:
+    """What the referral's own words say about its intents, besides the intent head."""
+    orders = order_intent_evidence(calibration.order_intents, spans) if calibration.order_intents else {}
+    return IntentEvidence(cpt=cpt_intent_evidence(fx), orders=orders)
+
+
 def intent_probabilities(
-    logits: np.ndarray, calibration: Calibration, cpt_evidence: dict[str, float] | None = None
+    logits: np.ndarray, calibration: Calibration, evidence: IntentEvidence | None = None
 ) -> np.ndarray:
-    """Calibrated intent probabilities; with ``cpt_intent_fusion``, each intent's is the noisy-OR of
-    the intent head and its CPT evidence (either one is enough to believe the order is there)."""
+    """Calibrated intent probabilities; with ``cpt_intent_fusion`` / ``order_intent_fusion``, each
+    intent's is the noisy-OR of the intent head and that evidence (any one is enough to believe the
+    order is there)."""
     probs = sigmoid(np.asarray(logits).reshape(-1), calibration.intent_temperature)
-    if calibration.cpt_intent_fusion and cpt_evidence:
-        for intent, conf in cpt_evidence.items():
+    sources = []
+    if evidence is not None and calibration.cpt_intent_fusion:
+        sources.append(evidence.cpt)
+    if evidence is not None and calibration.order_intent_fusion:
+        sources.append(evidence.orders)
+    for source in sources:
+        for intent, conf in source.items():
             k = INTENTS.index(intent)
             probs[k] = 1.0 - (1.0 - probs[k]) * (1.0 - conf)
     return probs
 
 
 def intent_predictions(
-    logits: np.ndarray, calibration: Calibration, cpt_evidence: dict[str, float] | None = None
+    logits: np.ndarray, calibration: Calibration, evidence: IntentEvidence | None = None
 ) -> list[IntentPrediction]:
     """Every intent above its listing threshold, highest confidence first."""
-    probs = intent_probabilities(logits, calibration, cpt_evidence)
+    probs = intent_probabilities(logits, calibration, evidence)
     listed = [
         IntentPrediction(label=label, confidence=round(float(p), 6))  # type: ignore[arg-type]
         for label, p in zip(INTENTS, probs, strict=True)
@@ -107,7 +129,7 @@ def build_prediction(
         fx = spans_to_fields(
             ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
-        intents = intent_predictions(logits, calibration, cpt_intent_evidence(fx))
+        intents = intent_predictions(logits, calibration, referral_intent_evidence(fx, ref_spans, calibration))
         referrals.append(
             ReferralPrediction(
                 pages=[p + 1 for p in page_idx],

@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.extraction.entities import FieldSelection, TagDecoding
+from cardio_intake.extraction.order_intents import OrderIntentModel
 from cardio_intake.labels import CRITICAL_FIELDS, FIELD_NAMES, INTENTS
 
 # --- probabilities --------------------------------------------------------------------------------
@@ -179,6 +180,15 @@ class Calibration(BaseModel):
         default=False,
         description="an intent's confidence is the noisy-OR of the intent head and the most confident valid CPT "
         "code of the referral in that intent's contract range (fitted on validation intent F1)",
+    )
+    order_intents: OrderIntentModel | None = Field(
+        default=None,
+        description="order-line model: P(intent | PROCEDURE span text), fitted on the training split's gold spans",
+    )
+    order_intent_fusion: bool = Field(
+        default=False,
+        description="an intent's confidence also takes (noisy-OR) its strongest order line: span confidence x "
+        "the order-line model's probability (fitted on validation intent F1)",
     )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))

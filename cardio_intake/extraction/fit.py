@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from cardio_intake.extraction.build import (
-    cpt_intent_evidence,
+    IntentEvidence,
     document_spans,
     intent_probabilities,
+    referral_intent_evidence,
 )
 from cardio_intake.extraction.calibration import (
     Calibration,
@@ -22,6 +23,7 @@ from cardio_intake.extraction.calibration import (
     threshold_for_precision,
 )
 from cardio_intake.extraction.entities import FieldSelection, TagDecoding, spans_to_fields
+from cardio_intake.extraction.order_intents import OrderIntentModel
 from cardio_intake.extraction.scoring import GoldDocRow, field_matches, gold_from_row, match_referrals
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import BIO_LABELS, FIELD_NAMES, INTENTS, LIST_FIELDS, PAGE_TYPES
@@ -106,10 +108,11 @@ def fit_field_selection(
     return best, {f"tag_quality/selection_{sel}": v for sel, v in scores.items()}
 
 
-def _referral_cpt_evidence(
+def _referral_evidence(
     raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
-) -> list[dict[str, float]]:
-    """CPT evidence per matched gold referral, in the order ``fit_calibration`` collects intent logits."""
+) -> list[IntentEvidence]:
+    """CPT and order-line evidence per matched gold referral, in the order ``fit_calibration``
+    collects intent logits."""
     out = []
     for raw, gold in zip(raws, golds, strict=True):
         spans = document_spans(raw.pages, cal)
@@ -117,7 +120,8 @@ def _referral_cpt_evidence(
         for gi in range(len(gold.referrals)):
             if gi in match:
                 ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-                out.append(cpt_intent_evidence(spans_to_fields(ref_spans, None, (), today, cal.field_selection)))
+                fx = spans_to_fields(ref_spans, None, (), today, cal.field_selection)
+                out.append(referral_intent_evidence(fx, ref_spans, cal))
     return out
 
 
@@ -143,6 +147,7 @@ def fit_calibration(
     noncritical_precision: float = 0.9,
     min_support: int = 8,
     today: date | None = None,
+    order_intents: OrderIntentModel | None = None,
 ) -> Calibration:
     """Temperatures per head (validation NLL), then per-intent listing thresholds (max F1), per-intent
     review thresholds and per-field thresholds (lowest confidence with precision >= target; critical
@@ -168,6 +173,8 @@ def fit_calibration(
                 it_y.append([float(i in g.intents) for i in INTENTS])
     fitted: dict[str, float] = {}
     temps: dict[str, float] = {}
+    # ``order_intents`` comes from the training split (fit_order_intents); it is kept even when
+    # validation does not pick its fusion, so a later refit can still weigh it
     for name, logits_list, y, multilabel in (
         ("tag", tag_l, np.asarray(tag_y), False),
         ("page_type", pt_l, np.asarray(pt_y), False),
@@ -187,6 +194,7 @@ def fit_calibration(
         page_type_temperature=temps["page_type"],
         intent_temperature=temps["intent"],
         target_precision=target_precision,
+        order_intents=order_intents,
         fitted=fitted,
     )
     cal.tag_decoding, cal.tag_o_offset, quality = fit_tag_decoding(raws, golds, cal, today)
@@ -195,20 +203,25 @@ def fit_calibration(
     fitted.update(quality)
     cal.split_min_confidence = fit_split_confidence(raws, golds, cal)
 
-    # Intents: with or without CPT fusion (whichever lists validation intents better), a listing
-    # threshold per label (max F1), then review thresholds on what gets listed.
+    # Intents: the head alone or fused with CPT and/or order-line evidence (whichever lists validation
+    # intents best; ties keep the simpler), a listing threshold per label (max F1), then review
+    # thresholds on what gets listed.
     y_int = np.asarray(it_y, dtype=bool).reshape(-1, len(INTENTS))
-    evidence = _referral_cpt_evidence(raws, golds, cal, today)
+    evidence = _referral_evidence(raws, golds, cal, today)
     options = {}
-    for fusion in (False, True):
-        trial = cal.model_copy(update={"cpt_intent_fusion": fusion})
+    for cpt_fusion, order_fusion in ((False, False), (True, False), (False, True), (True, True)):
+        if order_fusion and order_intents is None:
+            continue
+        trial = cal.model_copy(update={"cpt_intent_fusion": cpt_fusion, "order_intent_fusion": order_fusion})
         p_int = np.array([intent_probabilities(lg, trial, ev) for lg, ev in zip(it_l, evidence, strict=True)])
         p_int = p_int.reshape(-1, len(INTENTS))
         listing_f = fit_intent_listing(p_int, y_int, min_support)
-        options[fusion] = (intent_micro_f1(p_int, y_int, listing_f), p_int, listing_f)
-        fitted[f"intent_f1/cpt_fusion_{str(fusion).lower()}"] = options[fusion][0]
-    cal.cpt_intent_fusion = options[True][0] > options[False][0]
-    _, probs, listing = options[cal.cpt_intent_fusion]
+        options[cpt_fusion, order_fusion] = (intent_micro_f1(p_int, y_int, listing_f), p_int, listing_f)
+        name = "+".join(n for n, on in (("cpt", cpt_fusion), ("orders", order_fusion)) if on) or "head"
+        fitted[f"intent_f1/fusion_{name}"] = options[cpt_fusion, order_fusion][0]
+    best = max(options, key=lambda k: options[k][0])  # dict order: simpler options first, max keeps the first
+    cal.cpt_intent_fusion, cal.order_intent_fusion = best
+    _, probs, listing = options[best]
     listed = probs >= np.array([listing[i] for i in INTENTS])
     pooled = threshold_for_precision(probs[listed], y_int[listed], target_precision)
     pooled_t = ALWAYS_REVIEW if pooled is None else pooled
