@@ -217,7 +217,7 @@ def fit_calibration(
         p_int = p_int.reshape(-1, len(INTENTS))
         listing_f = fit_intent_listing(p_int, y_int, min_support)
         options[cpt_fusion, order_fusion] = (intent_micro_f1(p_int, y_int, listing_f), p_int, listing_f)
-        name = "+".join(n for n, on in (("cpt", cpt_fusion), ("orders", order_fusion)) if on) or "head"
+        name = "_and_".join(n for n, on in (("cpt", cpt_fusion), ("orders", order_fusion)) if on) or "head"
         fitted[f"intent_f1/fusion_{name}"] = options[cpt_fusion, order_fusion][0]
     best = max(options, key=lambda k: options[k][0])  # dict order: simpler options first, max keeps the first
     cal.cpt_intent_fusion, cal.order_intent_fusion = best
