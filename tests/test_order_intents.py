@@ -18,6 +18,7 @@ from cardio_intake.extraction.order_intents import (
     ngram_features,
     order_intent_evidence,
     referral_orders,
+    service_order_terms,
 )
 from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput
@@ -95,9 +96,29 @@ def test_fit_reads_unseen_ocr_damage_and_self_labels_multi_order_spans() -> None
     assert again is not None and again.probabilities("TTE") == pytest.approx(model.probabilities("TTE"))
 
 
+def test_seed_terms_teach_a_service_the_training_rows_never_order() -> None:
+    rows = training_rows()
+    unseeded = fit_order_intents(rows)
+    assert unseeded is not None and "cardiac_mri" not in unseeded.labels
+    seeded = fit_order_intents(rows, {"cardiac_mri": ["cardiac MRI", "CMR", "cardiac magnetic resonance"]})
+    assert seeded is not None and "cardiac_mri" in seeded.labels
+    probs = seeded.probabilities("Cardiac MRl with contrast")  # OCR read the I as l
+    assert max(probs, key=probs.__getitem__) == "cardiac_mri"
+    assert seeded.n_spans == unseeded.n_spans + 3
+
+
+def test_bundled_services_name_order_terms_for_every_intent() -> None:
+    terms = service_order_terms()
+    assert set(terms) == set(INTENTS)
+    assert "TTE" in terms["echo_tte"] and all(terms.values())
+    model = fit_order_intents([], terms)  # the policy terms alone make a reader
+    assert model is not None and set(model.labels) == set(INTENTS)
+
+
 def test_fit_needs_two_intents() -> None:
     assert fit_order_intents([order_row([("TTE", "echo_tte")])] * 3) is None
     assert fit_order_intents([order_row([])]) is None
+    assert fit_order_intents([], {"echo_tte": ["TTE", "echo"]}) is None
 
 
 def test_evidence_is_span_confidence_times_probability() -> None:

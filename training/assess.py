@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cardio_intake.extraction.fit import fit_calibration
-from cardio_intake.extraction.order_intents import fit_order_intents
+from cardio_intake.extraction.order_intents import fit_order_intents, service_order_terms
 from cardio_intake.extraction.scoring import score_predictions
 from cardio_intake.model.outputs import RawDocumentOutput
 from cardio_intake.model.predictor import Predictor
@@ -51,9 +51,9 @@ def calibrate(
     train_rows: Sequence[Mapping[str, Any]] | None = None,
 ) -> None:
     """Fit temperatures and thresholds on validation and install them on ``predictor``. With
-    ``train_rows`` the order-line intent model is fitted on them first; without, the predictor's
-    own (if any) is kept."""
-    orders = fit_order_intents(train_rows) if train_rows else predictor.calibration.order_intents
+    ``train_rows`` the order-line intent model is fitted on them (and the services' order terms)
+    first; without, the predictor's own (if any) is kept."""
+    orders = fit_order_intents(train_rows, service_order_terms()) if train_rows else predictor.calibration.order_intents
     raws, _ = raw_outputs(predictor, val_rows, progress, "calibrate")
     fitted = fit_calibration(raws, val_rows, order_intents=orders)
     if fitted.split_min_confidence != predictor.calibration.split_min_confidence:

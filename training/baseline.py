@@ -26,7 +26,7 @@ from rich.table import Table
 from cardio_intake import config
 from cardio_intake.extraction.calibration import Calibration
 from cardio_intake.extraction.fit import fit_calibration
-from cardio_intake.extraction.order_intents import fit_order_intents
+from cardio_intake.extraction.order_intents import fit_order_intents, service_order_terms
 from cardio_intake.extraction.scoring import score_predictions
 from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.schemas import Prediction
@@ -84,7 +84,7 @@ def train_baseline(
         model.fit(train, progress=lambda: bar.advance(task))
     metrics: dict[str, float] = {"train_seconds": time.perf_counter() - t0}
     calibration = Calibration()
-    orders = fit_order_intents(train)
+    orders = fit_order_intents(train, service_order_terms())
     for _ in range(2):  # again only when the fitted split differs: intents pool per referral
         raws = []
         with _progress() as bar:

@@ -10,7 +10,9 @@ when OCR damages it ("Transthoracic echocardiagram"), the way ``cpt_intent_evide
 Training pairs: a referral that orders one service labels all its PROCEDURE spans with that intent; in
 a referral that orders several, each span takes the referral intent the single-order model scores
 highest for it (one round of self-labelling), so "TTE" in a consult + echo referral is not taught as
-a consult.
+a consult. The services' ``order_terms`` in ``policies/services.yaml`` (standard names and
+abbreviations) join the pairs as one-line examples, so an intent the training split shows a few
+times, or a wording it never shows, is still read.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from cardio_intake import config
 from cardio_intake.extraction.entities import Span, tag_spans
 from cardio_intake.labels import BIO_LABELS, INTENTS
+from cardio_intake.rules.models import ServicesFile
 
 #: Character n-gram lengths, within word boundaries (padded with spaces), as sklearn's "char_wb".
 NGRAMS = (2, 3, 4)
@@ -116,12 +122,22 @@ def _fit_multinomial(texts: Sequence[str], labels: Sequence[str], c: float, min_
     )
 
 
+def service_order_terms(policies_dir: Path | None = None) -> dict[str, list[str]]:
+    """Per intent, the order terms of ``policies/services.yaml``, read with the rules layer's schema."""
+    path = (policies_dir or config.POLICIES_DIR) / "services.yaml"
+    services = ServicesFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return {intent: list(info.order_terms) for intent, info in services.services.items() if info.order_terms}
+
+
 def fit_order_intents(
-    rows: Sequence[Mapping[str, Any]], c: float = 10.0, min_count: int = 2
+    rows: Sequence[Mapping[str, Any]],
+    seed_terms: Mapping[str, Sequence[str]] | None = None,
+    c: float = 10.0,
+    min_count: int = 2,
 ) -> OrderIntentModel | None:
-    """Fit on the gold PROCEDURE spans of ``rows`` (the training split). None when the rows have
-    fewer than two intents with order lines."""
-    single: list[tuple[str, str]] = []
+    """Fit on the gold PROCEDURE spans of ``rows`` (the training split) and the ``seed_terms``
+    (intent -> order terms). None when they name fewer than two intents."""
+    single: list[tuple[str, str]] = [(t, intent) for intent, terms in (seed_terms or {}).items() for t in terms]
     multi: list[tuple[list[str], list[str]]] = []
     for row in rows:
         for texts, intents in referral_orders(row):

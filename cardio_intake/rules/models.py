@@ -112,6 +112,11 @@ class ServiceInfo(_Model):
         default_factory=list,
         description="codes beyond the contract's typical list that belong to this service",
     )
+    order_terms: list[str] = Field(
+        default_factory=list,
+        description="names and abbreviations an order line uses for the service; they seed the model's "
+        "order-line reader (extraction/order_intents.py) beside the training faxes' own wordings",
+    )
 
 
 class ServicesFile(_Model):
