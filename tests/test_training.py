@@ -160,7 +160,7 @@ class Crash(Exception):
     pass
 
 
-def _train(cfg, data, run_dir: Path, epochs: int, resume: bool = False, crash_after: int | None = None):  # type: ignore[no-untyped-def]
+def _train(cfg, data, run_dir: Path, epochs: int, resume: bool = False, crash_after: int | None = None, **extra):  # type: ignore[no-untyped-def]
     from training.loop import seed_everything, train_loop
     from training.train import build
 
@@ -170,7 +170,7 @@ def _train(cfg, data, run_dir: Path, epochs: int, resume: bool = False, crash_af
 
     seed_everything(cfg.train.seed)
     model, _ = build(cfg)
-    args = TrainArgs(**{**cfg.train.__dict__, "epochs": epochs, "resume": resume, "patience": 99})
+    args = TrainArgs(**{**cfg.train.__dict__, "epochs": epochs, "resume": resume, "patience": 99, **extra})
     state = train_loop(model, data["examples"]["train"], data["examples"]["validation"], args, run_dir, on_epoch, all_new=True)
     return model, state
 
@@ -193,6 +193,49 @@ def test_training_is_reproducible_and_resume_continues_exactly(tiny_setup, tmp_p
     ck_c = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=False)["model"]
     for k in ck_a:
         assert torch.equal(ck_a[k], ck_c[k]), k
+
+
+def test_plan_epochs_fits_the_schedule_to_the_time_budget() -> None:
+    from training.loop import plan_epochs
+
+    assert plan_epochs(30, 24.0, 80.0) == 18  # a fast machine trains longer
+    assert plan_epochs(30, 24.0, 177.0) == 8  # a slow one plans fewer epochs
+    assert plan_epochs(8, 24.0, 10.0) == 8  # never more than asked
+    assert plan_epochs(30, None, 500.0) == 30  # no budget: the configured epochs
+    assert plan_epochs(30, 0.5, 100.0) == 1  # at least the epoch already run
+
+
+def test_warmup_linear_follows_a_replanned_horizon() -> None:
+    from training.loop import warmup_linear
+
+    horizon = [100]
+    f = warmup_linear(lambda: horizon[0], 0.1)
+    assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0)
+    assert f(55) == pytest.approx(0.5)
+    horizon[0] = 60  # re-planned after the first epoch: warm-up 6 steps, decay ends at step 60
+    assert f(3) == pytest.approx(4 / 6) and f(55) == pytest.approx(5 / 54) and f(60) == 0.0
+    assert warmup_linear(100, 0.1)(55) == pytest.approx(0.5)  # a plain number still works
+
+
+def test_loop_plans_epochs_after_the_first_and_decays_to_zero(tiny_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Four epochs asked, a budget that fits two (as timed after epoch 1): the run stops after two and
+    its learning rate has reached zero, the end of the re-planned schedule."""
+    import training.loop
+
+    seen = []
+
+    def plan(epochs: int, max_minutes: float | None, first_epoch_s: float) -> int:
+        seen.append((epochs, max_minutes, first_epoch_s))
+        return 2
+
+    monkeypatch.setattr(training.loop, "plan_epochs", plan)
+    cfg, data = tiny_setup
+    _, state = _train(cfg, data, tmp_path / "p", epochs=4, max_minutes=30.0, warmup_ratio=0.1)
+    assert [s[:2] for s in seen] == [(4, 30.0)] and seen[0][2] > 0
+    assert state.epoch == 2 and state.planned_epochs == 2 and not state.stopped
+    assert state.history[0]["planned_epochs"] == 2.0
+    opt = torch.load(tmp_path / "p" / "checkpoint.pt", weights_only=False)["opt"]
+    assert all(g["lr"] == pytest.approx(0.0, abs=1e-12) for g in opt["param_groups"])
 
 
 def test_o_weight_lowers_the_loss_share_of_o_tokens() -> None:

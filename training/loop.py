@@ -55,15 +55,30 @@ def make_optimizer(model: LayoutLMReferralModel, args: TrainArgs, all_new: bool 
     )
 
 
-def warmup_linear(total_steps: int, warmup_ratio: float) -> Callable[[int], float]:
-    warm = max(1, int(total_steps * warmup_ratio))
+def warmup_linear(total_steps: int | Callable[[], int], warmup_ratio: float) -> Callable[[int], float]:
+    """Linear warm-up over ``warmup_ratio`` of the steps, then linear decay to zero at ``total_steps``
+    (a number, or a callable read at every step, so that a re-planned run's schedule, warm-up included,
+    follows its new length)."""
+    horizon = total_steps if callable(total_steps) else lambda: total_steps
 
     def f(step: int) -> float:
+        total = horizon()
+        warm = max(1, int(total * warmup_ratio))
         if step < warm:
             return (step + 1) / warm
-        return max(0.0, (total_steps - step) / max(1, total_steps - warm))
+        return max(0.0, (total - step) / max(1, total - warm))
 
     return f
+
+
+def plan_epochs(epochs: int, max_minutes: float | None, first_epoch_s: float) -> int:
+    """How many epochs to schedule once the first one has been timed: ``epochs``, or fewer when they
+    would not fit in ``max_minutes``. The learning rate then decays to zero at the end of the epochs
+    that fit, instead of being cut off mid-schedule by the time cap (a faster machine trains longer,
+    a slower one still finishes its schedule)."""
+    if max_minutes is None or first_epoch_s <= 0:
+        return epochs
+    return max(1, min(epochs, int(max_minutes * 60 // first_epoch_s)))
 
 
 def has_entity(window: Window) -> bool:
@@ -257,6 +272,7 @@ class LoopState:
     elapsed_s: float = 0.0
     history: list[dict[str, float]] = field(default_factory=list)
     stopped: str = ""
+    planned_epochs: int = 0  # 0 until the first epoch is timed (plan_epochs); then the schedule's length
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: Any, sched: Any, state: LoopState, extra: dict[str, Any]) -> None:
@@ -312,15 +328,19 @@ def train_loop(
     if args.freeze_word_embeddings:
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     opt = make_optimizer(model, args, all_new)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_linear(steps_per_epoch * args.epochs, args.warmup_ratio))
     state = LoopState()
+
+    def epochs() -> int:
+        return state.planned_epochs or args.epochs
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_linear(lambda: steps_per_epoch * epochs(), args.warmup_ratio))
     if args.resume and ckpt.is_file():
-        state, _ = load_checkpoint(ckpt, model, opt, sched)
+        state, _ = load_checkpoint(ckpt, model, opt, sched)  # the closures above read the restored state
     else:
         best.unlink(missing_ok=True)  # a fresh run never ends on an older run's weights
     model.train()
-    task = progress.add_task("train", total=steps_per_epoch * args.epochs, completed=state.step) if progress else None
-    while state.epoch < args.epochs and not state.stopped:
+    task = progress.add_task("train", total=steps_per_epoch * epochs(), completed=state.step) if progress else None
+    while state.epoch < epochs() and not state.stopped:
         t0, rng = time.time(), random.Random(args.seed * 1000 + state.epoch)  # per-epoch order: resumable
         running, i = 0.0, 0
         docs, steps = epoch_steps(rng)
@@ -350,6 +370,11 @@ def train_loop(
         state.elapsed_s += time.time() - t0
         metrics["epoch_s"] = time.time() - t0
         state.epoch += 1
+        if state.epoch == 1:
+            state.planned_epochs = plan_epochs(args.epochs, args.max_minutes, metrics["epoch_s"])
+            metrics["planned_epochs"] = float(state.planned_epochs)
+            if progress:
+                progress.update(task, total=steps_per_epoch * state.planned_epochs)
         state.history.append(metrics)
         if metrics["val_score"] > state.best_score:
             state.best_score, state.best_epoch, state.bad_epochs = metrics["val_score"], state.epoch, 0
