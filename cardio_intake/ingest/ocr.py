@@ -1,4 +1,5 @@
-"""One page through tesseract: orientation, deskew, a single recognition call, layoutparser words.
+"""One page through tesseract: speckle removal, orientation, deskew, a single recognition call,
+layoutparser words.
 
 Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
 would call it twice (``image_to_string`` and ``image_to_data``). OSD (``--psm 0``, about a third of a
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from PIL import Image
 
 from cardio_intake.document import Page, Word, to_box_1000
+from cardio_intake.ingest.despeckle import despeckle
 from cardio_intake.ingest.errors import OcrFailed, OcrTimeout
 from cardio_intake.ingest.orient import (
     deskew,
@@ -112,16 +114,17 @@ def ocr_page(task: OcrTask) -> Page:
             raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s")
         return left
 
+    image = despeckle(page.image, page.dpi)
     try:
-        best = _pass(page.image, 0, page.dpi, remaining)
+        best = _pass(image, 0, page.dpi, remaining)
         mean_conf = best.quality / max(len(best.layout), 1) * 100
         if len(best.layout) < _OSD_TRIGGER_WORDS or mean_conf < _OSD_TRIGGER_CONF:
-            rotation = detect_rotation(page.image, remaining())
+            rotation = detect_rotation(image, remaining())
             if rotation == 0 and upright_score(best.image) < _UPSIDE_DOWN_SCORE:
                 # OSD gives up on speckled standard-resolution text; the ascender test does not.
                 rotation = 180
             if rotation:
-                turned = _pass(page.image, rotation, page.dpi, remaining)
+                turned = _pass(image, rotation, page.dpi, remaining)
                 if turned.quality > best.quality:
                     best = turned
     except pytesseract.TesseractNotFoundError as exc:
