@@ -10,9 +10,10 @@ single-referral packet this pairs the two whole documents.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
+
+from cardio_intake.extraction.scoring import comparison_text
 
 
 def jaccard(a: Sequence[int], b: Sequence[int]) -> float:
@@ -39,15 +40,8 @@ def match_referrals(gold_pages: Sequence[Sequence[int]], pred_pages: Sequence[Se
     return out
 
 
-_SPACE = re.compile(r"\s+")
-_EDGE_PUNCT = " .,;:"
-
-
-def normalize_text(value: str) -> str:
-    """Comparison form of a free-text value: case-folded, whitespace collapsed, stray punctuation at
-    the ends removed ("Aetna  Medicare." == "aetna medicare"). Inner punctuation is kept: it is part of
-    IDs such as group numbers and ICD-10 codes."""
-    return _SPACE.sub(" ", value).strip(_EDGE_PUNCT).casefold()
+#: The training figures (``cardio_intake.extraction.scoring``) and this harness compare text alike.
+normalize_text = comparison_text
 
 
 def normalize_field(value: Any) -> Any:

@@ -447,3 +447,19 @@ def test_field_selection_fitted_on_validation_fields() -> None:
     assert quality["tag_quality/selection_support"] > quality["tag_quality/selection_confidence"]
     built = build_prediction(raws[0], Calibration(field_selection="support"), "d", "sha256:d", today=TODAY)
     assert built.referrals[0].fields.patient_name == "Kim, Deborah"
+
+
+def test_field_comparison_ignores_case_and_edge_punctuation_like_the_evaluation_harness() -> None:
+    from cardio_intake.extraction.scoring import field_matches
+    from evaluation.matching import normalize_field
+
+    assert field_matches("patient_name", "BROWN, GLORIA", "Brown, Gloria")
+    assert field_matches("payer", "Aetna  Medicare.", "aetna medicare")
+    assert not field_matches("patient_name", "MCCARTHY ANA", "MCCARTHY, ANA")  # inner punctuation counts
+    assert not field_matches("member_id", "W33916860?", "W339168607")
+    assert not field_matches("group_number", "0881234-010", "0881234010")
+    assert field_matches("icd10", ["i48.91", "I10"], ["I10", "I48.91"])
+    assert not field_matches("patient_dob", None, "1952-03-14")
+    for pred, gold in (("BROWN, GLORIA", "Brown, Gloria"), ("MCCARTHY ANA", "MCCARTHY, ANA")):
+        # one definition of "the same value" for the training figures and the QA report
+        assert field_matches("patient_name", pred, gold) == (normalize_field(pred) == normalize_field(gold))

@@ -18,6 +18,7 @@ comparison table is measured the same way:
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,16 +84,29 @@ def match_referrals(pred_pages: Sequence[Sequence[int]], gold_pages: Sequence[Se
     return out
 
 
+_SPACE = re.compile(r"\s+")
+_EDGE_PUNCT = " .,;:"
+
+
+def comparison_text(value: str) -> str:
+    """Comparison form of a free-text value: case-folded, whitespace collapsed, stray punctuation at
+    the ends removed ("Aetna  Medicare." == "aetna medicare"). Inner punctuation is kept: it is part of
+    IDs such as group numbers and ICD-10 codes. Case carries no identity: an all-caps form face, or a
+    card that prints "BROWN, GLORIA" where the order says "Brown, Gloria", names the same patient.
+    The evaluation harness (``evaluation.matching``) compares with this same function."""
+    return _SPACE.sub(" ", value).strip(_EDGE_PUNCT).casefold()
+
+
 def _norm_value(field: str, value: Any) -> Any:
     if field in LIST_FIELDS:
-        return frozenset(" ".join(str(v).split()) for v in value or [])
+        return frozenset(comparison_text(str(v)) for v in value or [])
     if value is None:
         return None
-    return " ".join(str(value).split())
+    return comparison_text(str(value))
 
 
 def field_matches(field: str, pred: Any, gold: Any) -> bool:
-    """Exact match after normalization (lists as sets, whitespace collapsed)."""
+    """Match after :func:`comparison_text` (lists as sets)."""
     return bool(_norm_value(field, pred) == _norm_value(field, gold))
 
 
