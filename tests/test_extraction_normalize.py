@@ -154,6 +154,14 @@ def test_cpt_intent_consistency() -> None:
         ("Anh Do", "Anh Do"),  # a surname, not a credential
         ("Ms. Doris   Day", "Doris Day"),
         ("Dr.", None),
+        # OCR'd form lines and specks at the edges are not part of a name
+        ("/Luis Fischer", "Luis Fischer"),
+        ("-Ingrid K. Powell", "Ingrid K. Powell"),
+        ("Chen, Robert |", "Chen, Robert"),
+        ("Kim, Deborah.-", "Kim, Deborah"),
+        ("Smith, J. ,", "Smith, J."),
+        ("O'Brien, Ana", "O'Brien, Ana"),
+        ("12 /", None),
     ],
 )
 def test_names_without_titles(text: str, expected: str | None) -> None:

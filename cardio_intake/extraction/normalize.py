@@ -323,6 +323,21 @@ _SUFFIX_RE = re.compile(rf"(?:[\s,]+(?:(?i:{_SUFFIX_ANYCASE})|{_SUFFIX_UPPER})\.
 _PREFIX_RE = re.compile(rf"^(?:{_PREFIX_TITLES}(?:\s+|$))+", re.I)
 
 
+def _trim_name_edges(s: str) -> str:
+    """From the first letter to the last, plus the period of a final initial or abbreviation
+    ("Maria L.", "John Smith Jr.")."""
+    letters = [i for i, c in enumerate(s) if c.isalpha()]
+    if not letters:
+        return s
+    first, last = letters[0], letters[-1]
+    word_start = last
+    while word_start > first and s[word_start - 1].isalpha():
+        word_start -= 1
+    if last - word_start < 2 and s[last + 1 : last + 2] == ".":
+        last += 1
+    return s[first : last + 1]
+
+
 def normalize_name(text: str) -> Norm[str]:
     """A person's name as written, without titles or credentials: ``Dr. Alan Whitfield, MD`` ->
     ``Alan Whitfield``; ``Gonzalez, Maria L`` stays as written."""
@@ -333,6 +348,9 @@ def normalize_name(text: str) -> Norm[str]:
         prev = s
         s = _PREFIX_RE.sub("", s)
         s = _SUFFIX_RE.sub("", s).strip(" ,;")
+    # A name starts with a letter and ends with one or an initial's period: the rest at its edges is a
+    # form line or speck that OCR read with it ("/Luis Fischer", "-Ingrid K. Powell", "Chen, Robert |").
+    s = _trim_name_edges(s)
     if not any(c.isalpha() for c in s):
         return _bad("empty")
     return Norm(s)
