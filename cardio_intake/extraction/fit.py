@@ -173,8 +173,6 @@ def fit_calibration(
                 it_y.append([float(i in g.intents) for i in INTENTS])
     fitted: dict[str, float] = {}
     temps: dict[str, float] = {}
-    # ``order_intents`` comes from the training split (fit_order_intents); it is kept even when
-    # validation does not pick its fusion, so a later refit can still weigh it
     for name, logits_list, y, multilabel in (
         ("tag", tag_l, np.asarray(tag_y), False),
         ("page_type", pt_l, np.asarray(pt_y), False),
@@ -194,6 +192,8 @@ def fit_calibration(
         page_type_temperature=temps["page_type"],
         intent_temperature=temps["intent"],
         target_precision=target_precision,
+        # from the training split (fit_order_intents); kept even when validation does not pick its
+        # fusion, so that a later refit can still weigh it
         order_intents=order_intents,
         fitted=fitted,
     )
