@@ -170,7 +170,8 @@ def _train(cfg, data, run_dir: Path, epochs: int, resume: bool = False, crash_af
 
     seed_everything(cfg.train.seed)
     model, _ = build(cfg)
-    args = TrainArgs(**{**cfg.train.__dict__, "epochs": epochs, "resume": resume, "patience": 99, **extra})
+    patience = extra.pop("patience_override", 99)
+    args = TrainArgs(**{**cfg.train.__dict__, "epochs": epochs, "resume": resume, "patience": patience, **extra})
     state = train_loop(model, data["examples"]["train"], data["examples"]["validation"], args, run_dir, on_epoch, all_new=True)
     return model, state
 
@@ -236,6 +237,26 @@ def test_loop_plans_epochs_after_the_first_and_decays_to_zero(tiny_setup, tmp_pa
     assert state.history[0]["planned_epochs"] == 2.0
     opt = torch.load(tmp_path / "p" / "checkpoint.pt", weights_only=False)["opt"]
     assert all(g["lr"] == pytest.approx(0.0, abs=1e-12) for g in opt["param_groups"])
+
+
+@pytest.mark.parametrize(("metric", "best_epoch", "epochs_run"), [("score", 2, 4), ("entity_f1", 4, 4)])
+def test_select_metric_picks_the_kept_epoch(tiny_setup, tmp_path: Path, monkeypatch, metric: str, best_epoch: int, epochs_run: int) -> None:  # type: ignore[no-untyped-def]
+    """Scripted validation figures: entity F1 keeps rising while the intent head's F1 peaks at epoch 2.
+    On 'score' the run keeps epoch 2 (and, patience 2, stops after 4); on 'entity_f1' it keeps epoch 4."""
+    import training.loop
+
+    figures = iter([(0.3, 0.3), (0.5, 0.9), (0.6, 0.4), (0.7, 0.4)])
+
+    def scripted(model, examples, args):  # type: ignore[no-untyped-def]
+        e, i = next(figures)
+        return {"loss": 1.0, "entity_f1": e, "intent_micro_f1": i, "page_type_accuracy": 1.0, "score": (e + i) / 2}
+
+    monkeypatch.setattr(training.loop, "evaluate", scripted)
+    cfg, data = tiny_setup
+    _, state = _train(cfg, data, tmp_path / metric, epochs=4, select_metric=metric, patience_override=2)
+    assert (state.best_epoch, state.epoch) == (best_epoch, epochs_run)
+    with pytest.raises(ValueError, match="select_metric"):
+        TrainArgs(select_metric="f1")  # type: ignore[arg-type]
 
 
 def test_o_weight_lowers_the_loss_share_of_o_tokens() -> None:

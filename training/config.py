@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 
@@ -66,6 +66,10 @@ class DataArgs:
     max_eval_docs: int | None = field(default=None, metadata={"help": "cap on validation and test documents"})
 
 
+#: Validation figures that can pick the kept epoch (``training.loop.evaluate`` computes them all).
+SelectMetric = Literal["score", "entity_f1", "intent_micro_f1"]
+
+
 @dataclass
 class TrainArgs:
     seed: int = field(default=13, metadata={"help": "seeds data order, dropout and head init"})
@@ -108,6 +112,11 @@ class TrainArgs:
                           "words of single-intent referrals"},
     )
     patience: int = field(default=2, metadata={"help": "early stopping: epochs without validation gain"})
+    select_metric: SelectMetric = field(
+        default="score",
+        metadata={"help": "validation figure that picks the kept epoch and drives early stopping: 'score' (mean "
+                          "of entity span F1 and the intent head's micro-F1 at 0.5), or one of the two"},
+    )
     bf16: bool = field(
         default=False,
         metadata={"help": "bfloat16 autocast (AMX CPUs: ~1.5x faster). Experimental: LayoutLM's fp32-min "
@@ -120,6 +129,12 @@ class TrainArgs:
     output_dir: str = field(default=str(config.MODELS_DIR / "runs"), metadata={"help": "checkpoints and model dir"})
     run_name: str = field(default="default", metadata={"help": "sub-folder of output_dir and MLflow run name"})
     resume: bool = field(default=False, metadata={"help": "continue from output_dir/run_name/checkpoint.pt"})
+
+    def __post_init__(self) -> None:
+        if self.select_metric not in get_args(SelectMetric):
+            raise ValueError(
+                f"train.select_metric must be one of {', '.join(get_args(SelectMetric))}, not {self.select_metric!r}"
+            )
 
 
 @dataclass

@@ -222,7 +222,8 @@ def _f1(tp: int, n_pred: int, n_gold: int) -> float:
 @torch.inference_mode()
 def evaluate(model: LayoutLMReferralModel, examples: Sequence[DocExample], args: TrainArgs) -> dict[str, float]:
     """Validation loss, entity span F1 (word level), intent micro-F1 at 0.5 on gold referrals,
-    page-type accuracy; ``score`` (their mean of span F1 and intent F1) drives early stopping."""
+    page-type accuracy; ``score`` is the mean of span F1 and intent F1 (``TrainArgs.select_metric``
+    picks which figure drives early stopping)."""
     model.eval()
     tot = {"loss": 0.0}
     ent = [0, 0, 0]
@@ -316,7 +317,7 @@ def train_loop(
     all_new: bool = False,
     extra_ckpt: dict[str, Any] | None = None,
 ) -> LoopState:
-    """Train with early stopping on validation ``score``; ``run_dir/best.pt`` holds the best weights,
+    """Train with early stopping on the validation ``args.select_metric``; ``run_dir/best.pt`` holds the best weights,
     ``run_dir/checkpoint.pt`` everything needed to resume after the last finished epoch."""
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
@@ -376,8 +377,9 @@ def train_loop(
             if progress:
                 progress.update(task, total=steps_per_epoch * state.planned_epochs)
         state.history.append(metrics)
-        if metrics["val_score"] > state.best_score:
-            state.best_score, state.best_epoch, state.bad_epochs = metrics["val_score"], state.epoch, 0
+        selected = metrics[f"val_{args.select_metric}"]
+        if selected > state.best_score:
+            state.best_score, state.best_epoch, state.bad_epochs = selected, state.epoch, 0
             torch.save(model.state_dict(), best)
         else:
             state.bad_epochs += 1
