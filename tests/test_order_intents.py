@@ -14,7 +14,6 @@ from cardio_intake.extraction.calibration import Calibration
 from cardio_intake.extraction.entities import Span
 from cardio_intake.extraction.order_intents import (
     fit_order_intents,
-    gold_procedure_texts,
     ngram_features,
     order_intent_evidence,
     referral_orders,
@@ -70,10 +69,16 @@ def test_ngram_features_are_normalised_and_share_grams_across_ocr_slips() -> Non
     assert ngram_features("  ,; ") == {}
 
 
-def test_gold_procedure_texts_and_referral_orders() -> None:
+def test_referral_orders_are_the_gold_procedure_spans_of_each_referral() -> None:
     row = order_row([("Holter monitor 24h", "rhythm_monitor"), ("TTE", "echo_tte")])
-    assert gold_procedure_texts(row["words"][0], row["ner_tags"][0]) == ["Holter monitor 24h", "TTE"]
     assert referral_orders(row) == [(["Holter monitor 24h", "TTE"], ["echo_tte", "rhythm_monitor"])]
+    # two patients on two pages: each referral gets its own page's order lines
+    second = order_row([("Cardiology consult", "consult")])
+    both = {k: [row[k][0], second[k][0]] for k in ("words", "bboxes", "ner_tags", "page_types")}
+    both |= {"page_referral": [0, 1], "referral_intents": row["referral_intents"] + second["referral_intents"],
+             "referral_fields": row["referral_fields"] + second["referral_fields"]}
+    assert referral_orders(both) == [(["Holter monitor 24h", "TTE"], ["echo_tte", "rhythm_monitor"]),
+                                     (["Cardiology consult"], ["consult"])]
 
 
 def test_fit_reads_unseen_ocr_damage_and_self_labels_multi_order_spans() -> None:

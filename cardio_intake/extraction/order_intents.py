@@ -28,8 +28,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake import config
-from cardio_intake.extraction.entities import Span, tag_spans
-from cardio_intake.labels import BIO_LABELS, INTENTS
+from cardio_intake.extraction.entities import Span
+from cardio_intake.extraction.scoring import gold_from_row
+from cardio_intake.labels import INTENTS
 from cardio_intake.rules.models import ServicesFile
 
 #: Character n-gram lengths, within word boundaries (padded with spaces), as sklearn's "char_wb".
@@ -77,26 +78,16 @@ class OrderIntentModel(BaseModel):
         return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
 
 
-def gold_procedure_texts(words: Sequence[str], tags: Sequence[Any]) -> list[str]:
-    """The PROCEDURE spans of one page, from its gold BIO tags (ids or strings)."""
-    labels = [t if isinstance(t, str) else BIO_LABELS[int(t)] for t in tags]
-    return [" ".join(words[s:e]) for etype, s, e in tag_spans(labels) if etype == "PROCEDURE"]
-
-
 def referral_orders(row: Mapping[str, Any]) -> list[tuple[list[str], list[str]]]:
-    """(procedure span texts, intents) for each gold referral of a dataset row."""
-    out = []
-    page_ref = list(row["page_referral"])
-    for r, intents in enumerate(row["referral_intents"]):
-        texts = [
-            t
-            for p, x in enumerate(page_ref)
-            if x == r
-            for t in gold_procedure_texts(row["words"][p], row["ner_tags"][p])
-        ]
-        names = [i if isinstance(i, str) else INTENTS[int(i)] for i in intents]
-        out.append((texts, names))
-    return out
+    """(gold PROCEDURE span texts, intents) for each referral of a dataset row."""
+    gold = gold_from_row(row)
+    return [
+        (
+            [text for etype, page, _, text in gold.entities if etype == "PROCEDURE" and page - 1 in ref.pages],
+            sorted(ref.intents, key=INTENTS.index),
+        )
+        for ref in gold.referrals
+    ]
 
 
 def _fit_multinomial(texts: Sequence[str], labels: Sequence[str], c: float, min_count: int) -> OrderIntentModel | None:
