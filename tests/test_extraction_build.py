@@ -463,3 +463,29 @@ def test_field_comparison_ignores_case_and_edge_punctuation_like_the_evaluation_
     for pred, gold in (("BROWN, GLORIA", "Brown, Gloria"), ("MCCARTHY ANA", "MCCARTHY, ANA")):
         # one definition of "the same value" for the training figures and the QA report
         assert field_matches("patient_name", pred, gold) == (normalize_field(pred) == normalize_field(gold))
+
+
+def test_two_patients_in_one_referral_go_to_review_however_sure() -> None:
+    """A missed patient boundary: one referral holds Gloria Wright's DOB and Tariq Wang's, both read at
+    0.997. Whichever is picked, the record would mix two patients: inconsistent:patient_dob. The same
+    name written in both orders, or a DOB with an OCR slip, is not a conflict."""
+    from cardio_intake.extraction.entities import conflicting_reading
+
+    cal = Calibration()
+    spans = [
+        _span("PATIENT_NAME", "Wright, Gloria", 0.99), _span("PATIENT_DOB", "19-Apr-1949", 0.997),
+        _span("PATIENT_NAME", "Gloria Wright", 0.99, page=2), _span("PATIENT_DOB", "10/20/1987", 0.997, page=3),
+        _span("PAYER", "Aetna", 0.99), _span("MEMBER_ID", "W123456789", 0.99),
+    ]
+    fx = spans_to_fields(spans, today=TODAY)
+    assert fx.conflicting == ["patient_dob"]
+    reasons = review_reasons(fx, [IntentPrediction(label="consult", confidence=0.99)], cal)
+    assert reasons == ["inconsistent:patient_dob"]
+    # an unsure second reading (0.3) is not a claim on the field
+    unsure = [*spans[:3], _span("PATIENT_DOB", "10/20/1987", 0.3, page=3), *spans[4:]]
+    assert spans_to_fields(unsure, today=TODAY).conflicting == []
+    assert not conflicting_reading("patient_name", "Gonzalez, Maria L", {"Gonzalez, Maria L": [0.9], "Maria L. Gonzalez": [0.9]}, 0.0)
+    assert not conflicting_reading("patient_name", "Kim, Deborah", {"Kim, Deborah": [0.9], "Kim, Oeborah": [0.9]}, 0.0)
+    assert conflicting_reading("patient_name", "Wright, Gloria", {"Wright, Gloria": [0.9], "TariqWang": [0.9]}, 0.0)
+    # above the field's own threshold only: a reading the field would not accept is no claim either
+    assert not conflicting_reading("patient_dob", "1949-04-19", {"1949-04-19": [0.99], "1987-10-20": [0.9]}, 0.95)

@@ -8,6 +8,7 @@ span's entity type, i.e. P(B-X) + P(I-X): a B/I mix-up inside a span is not a re
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -163,6 +164,8 @@ class FieldExtraction:
     invalid: dict[str, str] = field(default_factory=dict)  # field -> normalizer's reason (no valid value)
     low_confidence: list[str] = field(default_factory=list)  # critical fields kept although below threshold
     dropped: list[str] = field(default_factory=list)  # non-critical values removed for low confidence
+    # single-valued fields read confidently as two unlike values (two patients' DOBs in one referral)
+    conflicting: list[str] = field(default_factory=list)
 
 
 def _same_text_key(field_name: str, value: object) -> object:
@@ -173,6 +176,42 @@ def _same_text_key(field_name: str, value: object) -> object:
 
 def _similarity(a: object, b: object) -> float:
     return difflib.SequenceMatcher(None, str(a).casefold(), str(b).casefold()).ratio()
+
+
+#: Two readings of one field are the same value OCR'd differently above this similarity ("Kim, Oeborah" and
+#: "Kim, Deborah": 0.92), two values below it ("1987-10-20" and "1949-04-19": 0.4).
+SAME_VALUE_SIMILARITY = 0.8
+#: A reading this confident (or above the field's threshold, if higher) counts as a claim on the field.
+CONFLICT_MIN_CONFIDENCE = 0.5
+_NAME_FIELDS = ("patient_name", "referring_provider")
+
+
+def _name_tokens(value: object) -> list[str]:
+    return [t for t in re.findall(r"\w+", str(value).casefold()) if len(t) > 1]  # initials say little
+
+
+def reading_similarity(field_name: str, a: object, b: object) -> float:
+    """How alike two readings of a field are. Names are compared word by word, whichever order they are
+    written in ("Gonzalez, Maria L" / "Maria L. Gonzalez") and with extra words on one side ("Wright, Gloria
+    Fecha de nacimiento" keeps a form label): the share of one reading's words found in the other."""
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if field_name not in _NAME_FIELDS or not ta or not tb:
+        return _similarity(a, b)
+
+    def cover(x: list[str], y: list[str]) -> float:
+        return sum(max(_similarity(t, u) for u in y) for t in x) / len(x)
+
+    return max(cover(ta, tb), cover(tb, ta))
+
+
+def conflicting_reading(field_name: str, value: object, groups: Mapping[object, Sequence[float]], threshold: float) -> bool:
+    """Whether another confident reading of a single-valued field is not an OCR variant of ``value``."""
+    floor = max(CONFLICT_MIN_CONFIDENCE, threshold)
+    return any(
+        max(confs) >= floor and reading_similarity(field_name, value, other) < SAME_VALUE_SIMILARITY
+        for other, confs in groups.items()
+        if other != value
+    )
 
 
 def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
@@ -238,6 +277,8 @@ def spans_to_fields(
         else:
             value = max(groups, key=lambda v: (max(groups[v]), len(groups[v])))
         conf = max(groups[value])
+        if conflicting_reading(name, value, groups, threshold):
+            result.conflicting.append(name)
         if conf < threshold and name not in critical:
             result.dropped.append(name)
             continue

@@ -1,14 +1,15 @@
 """``review.needed`` and ``review.reasons`` as the contract defines them.
 
 A referral goes to a person whenever a critical field (patient name, DOB, payer, member ID) or the
-intents are missing, invalid or below their confidence threshold. Other fields add a reason only
+intents are missing, invalid or below their confidence threshold, or when a critical field was read
+confidently as two unlike values (``inconsistent:patient_dob``: two patients' pages in one referral). Other fields add a reason only
 when they are invalid (an NPI failing its check digit, an ICD-10 code outside the code set) or when
 an ordered CPT code contradicts the intents: the contract asks for those reasons too, and a reason
 always means review (``needed`` is exactly "there is a reason").
 
 Reason strings are ``<kind>:<field>``: ``missing:member_id``, ``invalid:patient_dob``,
 ``low_confidence:payer``, ``missing:intent``, ``low_confidence:intent``, ``invalid:referring_npi``,
-``inconsistent:cpt``. Critical reasons come first, in contract order.
+``inconsistent:patient_dob``, ``inconsistent:cpt``. Critical reasons come first, in contract order.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def review_reasons(
             reasons.append(f"missing:{name}")
         elif name in fx.low_confidence or fx.confidence.get(name, 0.0) < calibration.field_thresholds.get(name, 0.0):
             reasons.append(f"low_confidence:{name}")
+        if name in fx.conflicting and values.get(name) not in (None, []):
+            # two confident, unlike readings (a missed patient boundary puts two DOBs in one referral):
+            # however sure each is, the record would mix two patients
+            reasons.append(f"inconsistent:{name}")
     if not intents:
         reasons.append("missing:intent")
     elif any(i.confidence < calibration.intent_review_thresholds.get(i.label, 0.5) for i in intents):
