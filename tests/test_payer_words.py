@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cardio_intake.extraction.normalize import normalize_field
-from cardio_intake.extraction.payer_words import directory_words, repair_payer_text
+from cardio_intake.extraction.payer_words import directory_phrases, directory_words, repair_payer_text
 
 
 @pytest.mark.parametrize(
@@ -25,6 +25,30 @@ def test_ocr_slips_mended_from_the_real_directory(read: str, repaired: str) -> N
     assert normalize_field("payer", read).value == repaired
 
 
+@pytest.mark.parametrize(
+    ("read", "repaired"),
+    [
+        ("Medicare Pact B", "Medicare Part B"),  # "pact" is too far from "part" alone, not in the phrase
+        ("Cigna Open Access Phis", "Cigna Open Access Plus"),  # carrier + plan, as forms print them
+        ("HUMANA MEDICARE ADVANTAGS", "HUMANA MEDICARE ADVANTAGE"),
+    ],
+)
+def test_slips_too_large_for_a_word_mended_against_whole_names(read: str, repaired: str) -> None:
+    assert repair_payer_text(read) == repaired
+
+
+@pytest.mark.parametrize("text", ["Medicare Part 8", "Blue Cross Blue Shield of Texas", "Movie Bart", "REG"])
+def test_ambiguous_or_distant_texts_are_not_replaced_as_a_whole(text: str) -> None:
+    # "Part 8" is as close to Part A as to Part B; a plan of another state is not this one
+    assert repair_payer_text(text) == text
+
+
+def test_whole_names_include_carrier_with_plan() -> None:
+    phrases = set(directory_phrases().values())
+    assert {"Cigna Open Access Plus", "Medicare Part B", "Medicare Part A"} <= phrases
+    assert "UHC UHC Choice Plus" not in phrases  # a plan already named after its carrier is not doubled
+
+
 @pytest.mark.parametrize("text", ["Aetna PPO", "Cigna Open Access Plus", "Medicare (CMS)", "Medi-Cal", "Geisinger Health Plan"])
 def test_known_and_unknown_payers_kept_as_read(text: str) -> None:
     assert repair_payer_text(text) == text
@@ -38,5 +62,8 @@ def test_vocabulary_comes_from_the_site_directory(tmp_path: Path) -> None:
     )
     words = directory_words(tmp_path)
     assert set(words) == {"zenith", "mutual", "gold", "choice"}
-    assert repair_payer_text("Zenlth Mutua1 Gold Cholce", words) == "Zenith Mutual Gold Choice"
-    assert repair_payer_text("Aetna", words) == "Aetna"  # not in this site's directory: too far from its words
+    phrases = directory_phrases(tmp_path)
+    assert "Zenith Mutual Gold Choice" in phrases.values()
+    assert repair_payer_text("Zenlth Mutua1 Gold Cholce", words, phrases) == "Zenith Mutual Gold Choice"
+    assert repair_payer_text("Zenith Mutual Gold Chice", words, phrases) == "Zenith Mutual Gold Choice"
+    assert repair_payer_text("Aetna", words, phrases) == "Aetna"  # not in this site's directory: too far from its words

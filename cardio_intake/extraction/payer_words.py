@@ -6,6 +6,9 @@ right, but the field is wrong unless the words are mended. Every payer and plan 
 the closest directory word when they are similar enough (difflib ratio, letters and digits only),
 and two adjacent unknown words that OCR split ("REG! ENCE") are joined when together they spell one
 exactly. A word too far from every directory word (a payer the directory does not know) is kept as read.
+Last, the mended text as a whole is compared with the directory's whole names: a slip too large for one
+short word ("Medicare Pact B": "pact" is 0.75 from "part") is small against the phrase (0.92); a text
+as close to two names ("Medicare Part 8": Part A or Part B?) is kept as read.
 The file is read with the rules layer's own schema and word normalization (``rules.models.PayersFile``,
 ``rules.payers.alias_key``), so a word counts as known exactly when payer resolution would match it.
 """
@@ -25,6 +28,14 @@ from cardio_intake.rules.payers import alias_key
 
 #: Below this similarity a word is kept as read ("Geisinger" stays, "Medicai" becomes "Medicaid").
 MIN_RATIO = 0.8
+#: Below this similarity of the whole text to a whole directory name the text is kept as the words
+#: came out ("Medicare Pact B" -> "Medicare Part B" at 0.92, "Cigna Open Access Phis" -> "... Plus"
+#: at 0.89; "Blue Cross Blue Shield of Texas" is 0.84 from "Blue Cross Blue Shield" and stays).
+MIN_PHRASE_RATIO = 0.88
+#: ... and closer to it by at least this than to any other name.
+MIN_PHRASE_MARGIN = 0.04
+#: Shorter texts are never replaced as a whole.
+MIN_PHRASE_LENGTH = 8
 #: Shorter words are never repaired: "B" or "IL" are too short to tell an OCR slip from a real word.
 MIN_LENGTH = 3
 
@@ -33,19 +44,39 @@ def word_key(word: str) -> str:
     return alias_key(word).replace(" ", "")
 
 
+def _directory_names(policies_dir: Path | None) -> list[str]:
+    """Every payer and plan name and alias, and each payer name or alias followed by a plan name or
+    alias ("Cigna" + "Open Access Plus"): referral forms print the carrier with the plan."""
+    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
+    directory = PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    names: list[str] = []
+    for payer in directory.payers:
+        carriers = [payer.name, *payer.aliases]
+        plans = [a for plan in payer.plans for a in (plan.name, *plan.aliases)]
+        names += carriers + plans
+        names += [f"{c} {p}" for c in carriers for p in plans if not p.casefold().startswith(c.casefold())]
+    return names
+
+
 @lru_cache(maxsize=4)
 def directory_words(policies_dir: Path | None = None) -> dict[str, str]:
     """key -> spelling of every word of every payer/plan name and alias (first spelling wins)."""
-    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
-    directory = PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     words: dict[str, str] = {}
-    for payer in directory.payers:
-        phrases = [payer.name, *payer.aliases, *(a for plan in payer.plans for a in (plan.name, *plan.aliases))]
-        for phrase in phrases:
-            for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", phrase):
-                if key := word_key(w):
-                    words.setdefault(key, w)
+    for phrase in _directory_names(policies_dir):
+        for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'-]*", phrase):
+            if key := word_key(w):
+                words.setdefault(key, w)
     return words
+
+
+@lru_cache(maxsize=4)
+def directory_phrases(policies_dir: Path | None = None) -> dict[str, str]:
+    """key -> spelling of every whole payer/plan name and alias (first spelling wins)."""
+    phrases: dict[str, str] = {}
+    for phrase in _directory_names(policies_dir):
+        if key := word_key(phrase):
+            phrases.setdefault(key, phrase)
+    return phrases
 
 
 def _closest(key: str, words: dict[str, str]) -> str | None:
@@ -60,9 +91,26 @@ def _cased(spelling: str, as_read: str) -> str:
     return spelling.upper() if letters and all(c.isupper() for c in letters) and len(letters) > 1 else spelling
 
 
-def repair_payer_text(text: str, words: dict[str, str] | None = None) -> str:
-    """``text`` with each unknown word replaced by its directory spelling where one is close."""
-    vocab = directory_words() if words is None else words
+def repair_payer_text(text: str, words: dict[str, str] | None = None, phrases: dict[str, str] | None = None) -> str:
+    """``text`` with each unknown word replaced by its directory spelling where one is close, then
+    as a whole by a directory name where the mended text is still one slip away from it."""
+    mended = _repair_words(text, directory_words() if words is None else words)
+    return _repair_phrase(mended, directory_phrases() if phrases is None else phrases)
+
+
+def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
+    key = word_key(text)
+    if key in phrases or len(key) < MIN_PHRASE_LENGTH:
+        return text
+    ranked = sorted((difflib.SequenceMatcher(None, key, k, autojunk=False).ratio(), k) for k in phrases)[-2:]
+    (second, _), (best, best_key) = ranked if len(ranked) == 2 else ((0.0, ""), ranked[0])
+    # Unambiguous only: "Medicare Part 8" is as close to "Part A" as to "Part B" and stays as read.
+    if best < MIN_PHRASE_RATIO or best - second < MIN_PHRASE_MARGIN:
+        return text
+    return _cased(phrases[best_key], text)
+
+
+def _repair_words(text: str, vocab: dict[str, str]) -> str:
     tokens = text.split()
     out: list[str] = []
     i = 0
