@@ -1,4 +1,4 @@
-"""One page through tesseract: speckle removal, orientation, deskew, a single recognition call,
+"""One page through tesseract: speckle removal, a light blur, orientation, deskew, a single recognition call,
 layoutparser words.
 
 Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
@@ -28,6 +28,7 @@ from cardio_intake.ingest.orient import (
     upright_score,
 )
 from cardio_intake.ingest.pages import PageImage
+from cardio_intake.ingest.smooth import smooth
 from cardio_intake.ingest.tesseract import pytesseract
 
 if TYPE_CHECKING:
@@ -114,7 +115,8 @@ def ocr_page(task: OcrTask) -> Page:
             raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s")
         return left
 
-    image = despeckle(page.image, page.dpi)
+    # specks first: blurred, a speck would be a grey blot that no longer counts its pixels
+    image = smooth(despeckle(page.image, page.dpi), page.dpi)
     try:
         best = _pass(image, 0, page.dpi, remaining)
         mean_conf = best.quality / max(len(best.layout), 1) * 100
