@@ -1,4 +1,4 @@
-"""The light blur before recognition: dithered fax text becomes strokes tesseract reads."""
+"""The light blur for a second read of an unsure page: dithered fax text becomes strokes tesseract reads."""
 
 from __future__ import annotations
 
@@ -53,3 +53,18 @@ def test_dithered_text_reads_through_ocr_page(monkeypatch: pytest.MonkeyPatch) -
     assert expected <= read()
     monkeypatch.setattr(ocr, "smooth", lambda image, dpi: image)
     assert len(expected & read()) < len(expected)  # the dots alone read as other letters
+
+
+def test_a_sure_first_read_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[float] = []
+
+    def counting_smooth(image: Image.Image, dpi: float) -> Image.Image:
+        calls.append(dpi)
+        return smooth(image, dpi)
+
+    monkeypatch.setattr(ocr, "smooth", counting_smooth)
+    clean, _ = render_page(LINES, size=(1000, 330), font_px=34)
+    ocr_page(OcrTask(PageImage(number=1, image=clean, dpi=200.0), timeout_s=60))
+    assert calls == []  # sharp text: one recognition
+    ocr_page(OcrTask(PageImage(number=1, image=dithered_page(), dpi=200.0), timeout_s=60))
+    assert calls == [200.0]  # dotted glyphs read unsure: a second, blurred read

@@ -1,4 +1,4 @@
-"""One page through tesseract: speckle removal, a light blur, orientation, deskew, a single recognition call,
+"""One page through tesseract: speckle removal, orientation, deskew, a single recognition call,
 layoutparser words.
 
 Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
@@ -6,7 +6,8 @@ would call it twice (``image_to_string`` and ``image_to_data``). OSD (``--psm 0`
 recognition) runs only when the first pass looks wrong: upside-down or sideways text comes back as
 low-confidence garbage. When OSD is inconclusive (it often is on speckled standard-resolution
 faxes) an ascender/descender test decides about upside down. A rotated page is recognized again
-and the better of the two passes is kept, so a wrong guess costs time, never words.
+and the better of the two passes is kept, so a wrong guess costs time, never words. A page read at low confidence is read once more, blurred
+(dotted fax glyphs merge into strokes, ``smooth``), again keeping the better pass.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ _OSD_TRIGGER_WORDS = 5
 #: Below this ascender/descender balance a page whose OSD is inconclusive is tried upside down
 #: (upright pages score about +0.4, upside-down ones about -0.4).
 _UPSIDE_DOWN_SCORE = -0.15
+#: Below this mean word confidence (0-100) the page is read a second time, blurred (``smooth``), and
+#: the better read kept. On the corpus's 129 validation and test pages (median first-pass confidence
+#: 79) 85 re-reads 81 of them; a perfect tagger's straight-through rate on validation went 0.72 -> 0.76
+#: (80 and 85 alike; re-reading every page 0.80, at twice the recognition time).
+_SMOOTH_TRIGGER_CONF = 85.0
 #: Punctuation-only specks with less confidence than this are fax noise, not words.
 _NOISE_CONF = 30.0
 
@@ -61,6 +67,11 @@ class _Pass:
     @property
     def quality(self) -> float:
         return sum(b.score for b in self.layout if any(c.isalnum() for c in b.text))
+
+    @property
+    def mean_conf(self) -> float:
+        """0-100, over every word (punctuation-only words count as zero)."""
+        return self.quality / max(len(self.layout), 1) * 100
 
 
 def tesseract_config(dpi: float) -> str:
@@ -115,12 +126,10 @@ def ocr_page(task: OcrTask) -> Page:
             raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s")
         return left
 
-    # specks first: blurred, a speck would be a grey blot that no longer counts its pixels
-    image = smooth(despeckle(page.image, page.dpi), page.dpi)
+    image = despeckle(page.image, page.dpi)
     try:
         best = _pass(image, 0, page.dpi, remaining)
-        mean_conf = best.quality / max(len(best.layout), 1) * 100
-        if len(best.layout) < _OSD_TRIGGER_WORDS or mean_conf < _OSD_TRIGGER_CONF:
+        if len(best.layout) < _OSD_TRIGGER_WORDS or best.mean_conf < _OSD_TRIGGER_CONF:
             rotation = detect_rotation(image, remaining())
             if rotation == 0 and upright_score(best.image) < _UPSIDE_DOWN_SCORE:
                 # OSD gives up on speckled standard-resolution text; the ascender test does not.
@@ -129,6 +138,13 @@ def ocr_page(task: OcrTask) -> Page:
                 turned = _pass(image, rotation, page.dpi, remaining)
                 if turned.quality > best.quality:
                     best = turned
+        if best.mean_conf < _SMOOTH_TRIGGER_CONF:
+            # Dotted glyphs (dithered or dropped-out strokes) read at low confidence; blurred they may
+            # read whole. Sharp clean text reads better unblurred, so the blur is a second try only.
+            # Specks go first: blurred, a speck is a grey blot that no longer counts its pixels.
+            smoothed = _pass(smooth(image, page.dpi), best.rotation, page.dpi, remaining)
+            if smoothed.quality > best.quality:
+                best = smoothed
     except pytesseract.TesseractNotFoundError as exc:
         raise OcrFailed("tesseract is not installed or not on PATH") from exc
     except pytesseract.TesseractError as exc:
