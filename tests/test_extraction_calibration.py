@@ -80,3 +80,20 @@ def test_calibration_json_round_trip(tmp_path) -> None:  # type: ignore[no-untyp
     loaded = Calibration.load(cal.save(tmp_path / "calibration.json"))
     assert loaded == cal
     assert loaded.intent_thresholds["consult"] == 0.5
+
+
+def test_field_threshold_drops_non_critical_values_only_where_mostly_wrong() -> None:
+    from cardio_intake.extraction.fit import ALWAYS_REVIEW, field_threshold
+
+    # right 7 times in 10, the wrong ones spread over the confidences (a referring provider's OCR slips)
+    scores = [0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6]
+    correct = [True, False, True, True, False, True, True, False, True, True]
+    assert field_threshold(scores, correct, False, 0.98, 0.5) == 0.6  # the lowest: every value kept
+    assert field_threshold(scores, correct, False, 0.98, 0.9) == 0.99  # the old rule kept one value
+    assert field_threshold(scores, correct, True, 0.98, 0.5) == 0.99  # critical: reviewed below
+    # low-confidence values mostly wrong: those are dropped, the sure ones kept
+    scores2 = [0.99, 0.97, 0.6, 0.5, 0.4, 0.3]
+    correct2 = [True, True, False, False, False, False]
+    assert field_threshold(scores2, correct2, False, 0.98, 0.5) == 0.5  # half right down to 0.5
+    assert field_threshold([0.9, 0.8], [False, False], True, 0.98, 0.5) == ALWAYS_REVIEW
+    assert field_threshold([0.9, 0.8], [False, False], False, 0.98, 0.5) == 0.0

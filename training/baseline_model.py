@@ -136,7 +136,7 @@ class BaselineConfig:
     max_features: int = 50000  # TF-IDF vocabulary cap
     seed: int = 13
     target_precision: float = 0.98  # critical fields / intents on validation
-    noncritical_precision: float = 0.9
+    noncritical_precision: float = 0.5  # as extraction.fit.fit_calibration: dropped values are never right
 
 
 def _int32(x: Any) -> Any:
