@@ -6,8 +6,9 @@ would call it twice (``image_to_string`` and ``image_to_data``). OSD (``--psm 0`
 recognition) runs only when the first pass looks wrong: upside-down or sideways text comes back as
 low-confidence garbage. When OSD is inconclusive (it often is on speckled standard-resolution
 faxes) an ascender/descender test decides about upside down. A rotated page is recognized again
-and the better of the two passes is kept, so a wrong guess costs time, never words. A page read at low confidence is read once more, blurred
-(dotted fax glyphs merge into strokes, ``smooth``), again keeping the better pass.
+and the better of the two passes is kept, so a wrong guess costs time, never words. A page read at
+low confidence is read once more, blurred (dotted fax glyphs merge into strokes, ``smooth``), again
+keeping the better pass.
 """
 
 from __future__ import annotations
