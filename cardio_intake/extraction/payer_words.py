@@ -102,12 +102,14 @@ def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
     key = word_key(text)
     if key in phrases or len(key) < MIN_PHRASE_LENGTH:
         return text
-    ranked = sorted((difflib.SequenceMatcher(None, key, k, autojunk=False).ratio(), k) for k in phrases)[-2:]
-    (second, _), (best, best_key) = ranked if len(ranked) == 2 else ((0.0, ""), ranked[0])
+    # The two closest names; one further than best - margin cannot make the text ambiguous, so the
+    # cutoff lets difflib's quick bounds skip most of the directory.
+    close = difflib.get_close_matches(key, list(phrases), n=2, cutoff=MIN_PHRASE_RATIO - MIN_PHRASE_MARGIN)
+    ratios = [difflib.SequenceMatcher(None, key, k).ratio() for k in close] + [0.0]
     # Unambiguous only: "Medicare Part 8" is as close to "Part A" as to "Part B" and stays as read.
-    if best < MIN_PHRASE_RATIO or best - second < MIN_PHRASE_MARGIN:
+    if not close or ratios[0] < MIN_PHRASE_RATIO or ratios[0] - ratios[1] < MIN_PHRASE_MARGIN:
         return text
-    return _cased(phrases[best_key], text)
+    return _cased(phrases[close[0]], text)
 
 
 def _repair_words(text: str, vocab: dict[str, str]) -> str:
