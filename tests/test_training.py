@@ -272,3 +272,31 @@ def test_o_weight_lowers_the_loss_share_of_o_tokens() -> None:
     plain, weighted = losses(out, b)["tag"], losses(out, b, o_weight=0.1)["tag"]
     # the missed entity dominates more when "O" counts less: the weighted mean loss is higher
     assert weighted > plain
+
+
+def test_resolve_device_prefers_a_visible_gpu_and_refuses_a_missing_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from training.loop import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(RuntimeError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(ValueError, match="auto, cpu, cuda"):
+        resolve_device("meta")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cuda:1") == torch.device("cuda", 1)
+
+
+def test_batch_moves_every_tensor_and_keeps_the_page_lists(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from training.loop import make_batch
+
+    _, data = tiny_setup
+    b = make_batch(data["examples"]["train"][:2])
+    assert b.to(torch.device("cpu")) is b  # the CPU run pays nothing
+    moved = b.to(torch.device("meta"))  # a device without memory: where each tensor went, without a GPU
+    tensors = ("input_ids", "bbox", "attention_mask", "labels", "window_page", "page_types", "intents")
+    assert all(getattr(moved, k).device.type == "meta" and getattr(moved, k).shape == getattr(b, k).shape for k in tensors)
+    assert moved.referral_pages == b.referral_pages and moved.n_pages == b.n_pages
+    assert all(getattr(b, k).device.type == "cpu" for k in tensors)  # the original is untouched

@@ -126,6 +126,11 @@ class TrainArgs:
         default=None, metadata={"help": "safety cap on training minutes: stop, validate and keep the best"}
     )
     threads: int | None = field(default=None, metadata={"help": "torch threads (default: all cores)"})
+    device: str = field(
+        default="auto",
+        metadata={"help": "where the loop trains: 'auto' (a CUDA GPU when torch sees one, else the CPU), 'cpu', "
+                          "'cuda' or 'cuda:N'; the trained model comes back to the CPU for calibration and serving"},
+    )
     output_dir: str = field(default=str(config.MODELS_DIR / "runs"), metadata={"help": "checkpoints and model dir"})
     run_name: str = field(default="default", metadata={"help": "sub-folder of output_dir and MLflow run name"})
     resume: bool = field(default=False, metadata={"help": "continue from output_dir/run_name/checkpoint.pt"})

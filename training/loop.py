@@ -29,7 +29,20 @@ _TWO_D = ("x_position", "y_position", "h_position", "w_position")
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # seeds CUDA's generators too
+
+
+def resolve_device(name: str) -> torch.device:
+    """``TrainArgs.device`` as a torch device; asking for a GPU that torch cannot see is an error,
+    not a silent (and 50x slower) CPU run."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"train.device={name}: torch sees no CUDA GPU (torch {torch.__version__}); use cpu or auto")
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, not {name!r}")
+    return device
 
 
 def is_new_param(name: str) -> bool:
@@ -132,6 +145,12 @@ class Batch:
     referral_pages: list[list[int]]
     intents: torch.Tensor
 
+    def to(self, device: torch.device) -> Batch:
+        if device.type == "cpu":
+            return self
+        tensors = ("input_ids", "bbox", "attention_mask", "labels", "window_page", "page_types", "intents")
+        return dataclasses.replace(self, **{k: getattr(self, k).to(device, non_blocking=True) for k in tensors})
+
 
 def make_batch(docs: Sequence[DocExample]) -> Batch:
     pages = [p for d in docs for p in d.pages]
@@ -159,7 +178,7 @@ def losses(out: MultiTaskOutput, b: Batch, o_weight: float = 1.0) -> dict[str, t
     """Per-task losses. ``o_weight`` < 1 down-weights the "O" tag (~90% of words), which shortens
     the early phase where the tagger predicts "O" everywhere."""
     n_tags = out.tag_logits.shape[-1]
-    weight = None if o_weight == 1.0 else torch.cat([torch.tensor([o_weight]), torch.ones(n_tags - 1)])
+    weight = None if o_weight == 1.0 else torch.cat([torch.tensor([o_weight]), torch.ones(n_tags - 1)]).to(b.labels.device)
     parts = {
         "tag": F.cross_entropy(
             out.tag_logits.float().flatten(0, 1), b.labels.flatten(), weight=weight, ignore_index=IGNORE_INDEX
@@ -185,16 +204,18 @@ def procedure_token_intents(b: Batch) -> torch.Tensor:
     orders exactly one service kind, that intent; elsewhere ignored. One label per referral is all
     the intent head gets otherwise; these words say it thousands of times over."""
     page_intent = torch.full((b.n_pages,), IGNORE_INDEX, dtype=torch.long)
-    for pages, multi_hot in zip(b.referral_pages, b.intents, strict=True):
+    for pages, multi_hot in zip(b.referral_pages, b.intents.cpu(), strict=True):
         if int(multi_hot.sum()) == 1:
             page_intent[torch.as_tensor(pages, dtype=torch.long)] = int(multi_hot.argmax())
-    on_order_word = torch.isin(b.labels, _ORDER_TAGS)
+    page_intent = page_intent.to(b.labels.device)
+    on_order_word = torch.isin(b.labels, _ORDER_TAGS.to(b.labels.device))
     return torch.where(on_order_word, page_intent[b.window_page].unsqueeze(1).expand_as(b.labels), IGNORE_INDEX)
 
 
 def total_loss(parts: dict[str, torch.Tensor], args: TrainArgs) -> torch.Tensor:
     w = {"tag": args.loss_tag, "page": args.loss_page, "intent": args.loss_intent, "intent_tokens": args.loss_intent_tokens}
-    return sum((w[k] * v for k, v in parts.items()), torch.zeros(()))
+    start = torch.zeros((), device=next(iter(parts.values())).device) if parts else torch.zeros(())
+    return sum((w[k] * v for k, v in parts.items()), start)
 
 
 # --- validation (model-level, no post-processing: fast enough to run every epoch) --------------
@@ -225,13 +246,14 @@ def evaluate(model: LayoutLMReferralModel, examples: Sequence[DocExample], args:
     page-type accuracy; ``score`` is the mean of span F1 and intent F1 (``TrainArgs.select_metric``
     picks which figure drives early stopping)."""
     model.eval()
+    device = next(model.parameters()).device
     tot = {"loss": 0.0}
     ent = [0, 0, 0]
     ints = [0, 0, 0]
     pages_ok = pages_n = 0
     for d in examples:
-        b = make_batch([d])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+        b = make_batch([d]).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
             out = forward(model, b)
         tot["loss"] += total_loss(losses(out, b), args).item()
         pred = out.tag_logits.argmax(-1)
@@ -318,8 +340,11 @@ def train_loop(
     extra_ckpt: dict[str, Any] | None = None,
 ) -> LoopState:
     """Train with early stopping on the validation ``args.select_metric``; ``run_dir/best.pt`` holds the best weights,
-    ``run_dir/checkpoint.pt`` everything needed to resume after the last finished epoch."""
+    ``run_dir/checkpoint.pt`` everything needed to resume after the last finished epoch. Trains on ``args.device``
+    and returns the model on the CPU (calibration, scoring and serving run there)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(args.device)
+    model.to(device)
     ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
     def epoch_steps(rng: random.Random) -> tuple[list[DocExample], list[list[int]]]:
         docs = [thin_windows(d, args.empty_window_keep, rng) for d in train]
@@ -352,8 +377,9 @@ def train_loop(
                 break
             b = make_batch([docs[j] for j in idx])
             if args.layout_dropout > 0:
-                b.bbox = drop_layout(b.bbox, args.layout_dropout)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                b.bbox = drop_layout(b.bbox, args.layout_dropout)  # before the move: the CPU RNG, as on a CPU run
+            b = b.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = forward(model, b)
             loss = total_loss(losses(out, b, args.tag_o_weight), args)
             if not torch.isfinite(loss):
@@ -389,5 +415,6 @@ def train_loop(
         on_epoch(state, metrics)
     if best.is_file():
         model.load_state_dict(torch.load(best, map_location="cpu", weights_only=True))
+    model.to("cpu")
     model.eval()
     return state

@@ -115,8 +115,9 @@ class LayoutLMReferralModel(nn.Module):
     def pages_from_windows(self, enc: EncodedWindows, window_page: torch.Tensor, n_pages: int) -> torch.Tensor:
         """Page representations: token-count-weighted mean of the page's window means."""
         weighted = enc.pooled * enc.n_tokens.unsqueeze(-1)
-        sums = torch.zeros(n_pages, weighted.shape[-1], dtype=weighted.dtype).index_add(0, window_page, weighted)
-        counts = torch.zeros(n_pages, dtype=weighted.dtype).index_add(0, window_page, enc.n_tokens)
+        sums = torch.zeros(n_pages, weighted.shape[-1], dtype=weighted.dtype, device=weighted.device)
+        sums = sums.index_add(0, window_page, weighted)
+        counts = torch.zeros(n_pages, dtype=weighted.dtype, device=weighted.device).index_add(0, window_page, enc.n_tokens)
         return sums / counts.clamp(min=1.0).unsqueeze(-1)
 
     def page_type_logits(self, page_repr: torch.Tensor) -> torch.Tensor:
@@ -126,14 +127,14 @@ class LayoutLMReferralModel(nn.Module):
         """One row of intent logits per referral, from its pages (0-based indices into page_repr)."""
         pooled = []
         for pages in referral_pages:
-            reps = page_repr[torch.as_tensor(pages, dtype=torch.long)]
+            reps = page_repr[torch.as_tensor(pages, dtype=torch.long, device=page_repr.device)]
             if self.intent_attention is not None:
                 weights = torch.softmax(self.intent_attention(reps).squeeze(-1), dim=0)
                 pooled.append((weights.unsqueeze(-1) * reps).sum(dim=0))
             else:
                 pooled.append(reps.mean(dim=0))
         if not pooled:
-            return torch.zeros(0, len(self.spec.intents))
+            return torch.zeros(0, len(self.spec.intents), device=page_repr.device)
         return self.intent_head(self.dropout(torch.stack(pooled)))
 
     def intent_logits_from_tokens(self, lse: torch.Tensor, pooled: torch.Tensor, part_groups: list[list[int]]) -> torch.Tensor:
@@ -141,11 +142,11 @@ class LayoutLMReferralModel(nn.Module):
         intent reading its own attention-pooled state over all the group's tokens."""
         rows = []
         for parts in part_groups:
-            idx = torch.as_tensor(parts, dtype=torch.long)
+            idx = torch.as_tensor(parts, dtype=torch.long, device=lse.device)
             _, merged = merge_token_attention(lse[idx], pooled[idx])  # (K, H)
             rows.append((self.dropout(merged) * self.intent_head.weight).sum(-1) + self.intent_head.bias)
         if not rows:
-            return torch.zeros(0, len(self.spec.intents))
+            return torch.zeros(0, len(self.spec.intents), device=lse.device)
         return torch.stack(rows)
 
     def forward(
