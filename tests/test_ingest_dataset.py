@@ -170,6 +170,25 @@ def test_dataset_has_the_shared_columns_and_splits(built: tuple[object, Path]) -
     assert again["train"][0]["doc_id"] == "a" and again["test"][0]["format"] == "pdf_text"
 
 
+def test_a_corpus_of_train_packets_only_loads_back_with_empty_splits(tiny_corpus: Path, tmp_path: Path) -> None:
+    """A practice's labelled batch may hold no validation or test packet: the saved dataset must still load
+    (an empty split saved with 0 shards does not)."""
+    import shutil
+
+    from datasets import load_from_disk
+
+    from cardio_intake.ingest.dataset_builder import build_dataset
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(tiny_corpus, corpus)
+    lines = (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    (corpus / "labels.jsonl").write_text(lines[0] + "\n", encoding="utf-8")  # packet "a", the train one
+    build_dataset(corpus, tmp_path / "dataset", workers=1)
+    again = load_from_disk(str(tmp_path / "dataset"))
+    assert {k: len(v) for k, v in again.items()} == {"train": 1, "validation": 0, "test": 0}
+    assert again["validation"].features == again["train"].features
+
+
 def test_ocr_words_carry_the_aligned_tags(built: tuple[object, Path]) -> None:
     dsd, _ = built
     row = dsd["train"][0]  # type: ignore[index]

@@ -203,7 +203,8 @@ def build_dataset(
     was_enabled = is_progress_bar_enabled()
     disable_progress_bar()  # one "Saving the dataset" bar per split would bury the coverage table
     try:
-        dsd.save_to_disk(str(out_dir))
+        # one shard per split, also for an empty one (a corpus of train packets only): 0 shards would not load back
+        dsd.save_to_disk(str(out_dir), num_shards={s: 1 for s in SPLITS})
     finally:
         if was_enabled:
             enable_progress_bar()
