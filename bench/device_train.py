@@ -39,6 +39,9 @@ VARIANTS: dict[str, tuple[bool, bool, dict[str, Any]]] = {
     "text": (False, False, {}),
     "layout_extra": (True, True, {}),
     "text_extra": (False, True, {}),
+    "layout_noise": (True, False, {"o_token_noise": 0.15}),
+    "text_noise": (False, False, {"o_token_noise": 0.15}),
+    "layout_extra_noise": (True, True, {"o_token_noise": 0.15}),
 }
 FROZEN = ("encoder.embeddings.word_embeddings.weight",)
 _ZERO_AT_START = frozenset(f"encoder.{k}" for k in LAYOUT_ONLY_KEYS)
@@ -143,7 +146,8 @@ def _worker(job: tuple[str, str, str, float, int, int | None]) -> dict[str, Any]
     return _train_variant(Path(bundle), Path(out), name, minutes, epochs, limit_docs)
 
 
-def train(bundle: Path, out: Path, minutes: float, epochs: int, variants: list[str], limit_docs: int | None = None) -> None:
+def train(bundle: Path, out: Path, minutes: float, epochs: int, variants: list[str], limit_docs: int | None = None,
+          keep: list[str] | None = None) -> None:
     import multiprocessing as mp
     import shutil
 
@@ -162,14 +166,17 @@ def train(bundle: Path, out: Path, minutes: float, epochs: int, variants: list[s
               f"(val entity F1 {r['best_val']:.3f}); val entity/intent per epoch: {curve}", flush=True)
     # the pair to bring back (two models fit the transfer limit): the data that validates the layout model best
     by_name = {r["variant"]: r for r in results}
-    pick = "_extra" if "layout_extra" in by_name and by_name["layout_extra"]["best_val"] > by_name["layout"]["best_val"] else ""
-    for kind in ("layout", "text"):
-        for part in (out / "runs").glob(f"{kind}{pick}.part*.safetensors"):
+    if not keep:
+        pick = "_extra" if {"layout", "layout_extra"} <= set(by_name) and \
+            by_name["layout_extra"]["best_val"] > by_name["layout"]["best_val"] else ""
+        keep = [f"layout{pick}", f"text{pick}"]
+    for name in keep:
+        for part in (out / "runs").glob(f"{name}.part*.safetensors"):
             shutil.copy(part, out / part.name)
     shutil.rmtree(out / "runs")
     (out / "results.json").write_text(json.dumps(by_name, indent=2), encoding="utf-8")
     needed = sorted({m for r in results for m in r["needs_absent_there"]})
-    print(f"kept weights: layout{pick}, text{pick}; imported of {', '.join(_ABSENT_THERE)}: {needed or 'none'}", flush=True)
+    print(f"kept weights: {', '.join(keep)}; imported of {', '.join(_ABSENT_THERE)}: {needed or 'none'}", flush=True)
 
 
 def unpack(bundle: Path, weights: list[Path], out: Path, results: Path | None, config: Path) -> None:
@@ -184,7 +191,7 @@ def unpack(bundle: Path, weights: list[Path], out: Path, results: Path | None, c
     spec = ModelSpec.model_validate_json((bundle / "spec.json").read_text())
     trained = {k: v.float() for w in weights for k, v in load_file(str(w)).items()}
     name = weights[0].name.split(".")[0]
-    use_layout = not name.startswith("text")  # the variants' names: layout*, text*
+    use_layout = VARIANTS[name][0]
     cfg = load_config(config, [f"model.use_layout={str(use_layout).lower()}"])
     model, tokenizer = build(cfg)  # the frozen word embeddings, exactly, from the base checkpoint
     missing, unexpected = model.load_state_dict(trained, strict=False)
@@ -211,7 +218,10 @@ def main() -> int:
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--minutes", type=float, default=6.0, help="training budget of each variant")
     t.add_argument("--epochs", type=int, default=60, help="upper bound; the loop fits its plan into --minutes")
-    t.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
+    t.add_argument("--variants", nargs="*", default=list(VARIANTS)[:4], choices=list(VARIANTS))
+    t.add_argument("--keep", nargs="*", default=None, choices=list(VARIANTS),
+                   help="variants whose weights come back (two fit; default: the layout and text pair of the data "
+                        "that validates best)")
     t.add_argument("--limit-docs", type=int, default=None, help="first N documents of each split (a smoke test)")
     u = sub.add_parser("unpack", help="here: returned weights -> a model directory bench_model.py can score")
     u.add_argument("--bundle", type=Path, required=True)
@@ -223,7 +233,7 @@ def main() -> int:
     if a.cmd == "pack":
         pack(a.dataset, a.out, a.extra, a.config)
     elif a.cmd == "train":
-        train(a.bundle, a.out, a.minutes, a.epochs, a.variants, a.limit_docs)
+        train(a.bundle, a.out, a.minutes, a.epochs, a.variants, a.limit_docs, a.keep)
     else:
         unpack(a.bundle, a.weights, a.out, a.results, a.config)
     return 0

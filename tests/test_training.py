@@ -300,3 +300,21 @@ def test_batch_moves_every_tensor_and_keeps_the_page_lists(tiny_setup) -> None: 
     assert all(getattr(moved, k).device.type == "meta" and getattr(moved, k).shape == getattr(b, k).shape for k in tensors)
     assert moved.referral_pages == b.referral_pages and moved.n_pages == b.n_pages
     assert all(getattr(b, k).device.type == "cpu" for k in tensors)  # the original is untouched
+
+
+def test_o_token_noise_swaps_only_o_words_first_pieces(tiny_setup) -> None:  # type: ignore[no-untyped-def]
+    from cardio_intake.model.alignment import IGNORE_INDEX
+    from training.loop import FIRST_WORD_PIECE, make_batch, substitute_o_tokens
+
+    _, data = tiny_setup
+    b = make_batch(data["examples"]["train"][:3])
+    assert torch.equal(substitute_o_tokens(b.input_ids, b.labels, 0.0, 30522), b.input_ids)
+    torch.manual_seed(0)
+    noisy = substitute_o_tokens(b.input_ids, b.labels, 0.5, 30522)
+    changed = noisy != b.input_ids
+    # nothing but "O" words' first sub-tokens moves: entity words, continuations, [CLS]/[SEP] and padding stay
+    assert not (changed & (b.labels != 0)).any()
+    assert bool((b.labels[b.labels == IGNORE_INDEX] == IGNORE_INDEX).all())
+    o_words = int((b.labels == 0).sum())
+    assert 0.35 * o_words < int(changed.sum()) <= 0.5 * o_words * 1.3  # about half (a draw may equal the word)
+    assert int(noisy[changed].min()) >= FIRST_WORD_PIECE

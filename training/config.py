@@ -101,6 +101,12 @@ class TrainArgs:
         metadata={"help": "share of windows without any entity word kept per epoch (each page keeps at least one "
                           "window); <1 spends the CPU on the windows that teach the tagger"},
     )
+    o_token_noise: float = field(
+        default=0.0,
+        metadata={"help": "share of the words tagged 'O' whose first sub-token is swapped for a random vocabulary "
+                          "token in each training step: labels on a new form (another language, an OCR misreading) are "
+                          "words the model never saw, and it must not take every unfamiliar word for a value"},
+    )
     freeze_word_embeddings: bool = field(
         default=False, metadata={"help": "keep the 30k x hidden word-embedding table fixed (a cheaper step on CPU)"}
     )

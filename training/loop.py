@@ -116,6 +116,23 @@ def drop_layout(bbox: torch.Tensor, rate: float) -> torch.Tensor:
     return bbox * keep.view(-1, 1, 1)
 
 
+#: BERT WordPiece ids below this are padding, [unusedN], special tokens and single characters
+FIRST_WORD_PIECE = 1996
+
+
+def substitute_o_tokens(input_ids: torch.Tensor, labels: torch.Tensor, rate: float, vocab_size: int) -> torch.Tensor:
+    """``input_ids`` with a random ``rate`` share of the "O" words' first sub-tokens replaced by random
+    vocabulary tokens (torch's CPU RNG: seeded, resumable); entity words, continuations and special tokens
+    stay. The tagger then cannot learn "a word I do not know is a value", which is what it sees on a
+    form whose labels it never met."""
+    if rate <= 0:
+        return input_ids
+    swap = (labels == 0) & (torch.rand(labels.shape) < rate)
+    low = min(FIRST_WORD_PIECE, vocab_size - 1)
+    random_ids = torch.randint(low, vocab_size, labels.shape)
+    return torch.where(swap, random_ids, input_ids)
+
+
 def pack_steps(examples: Sequence[DocExample], max_windows: int, rng: random.Random) -> list[list[int]]:
     """Shuffle documents, then pack consecutive ones into steps of at most ``max_windows`` windows
     (a document longer than that is a step of its own)."""
@@ -345,6 +362,7 @@ def train_loop(
     run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(args.device)
     model.to(device)
+    vocab_size = model.encoder.embeddings.word_embeddings.num_embeddings
     ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
     def epoch_steps(rng: random.Random) -> tuple[list[DocExample], list[list[int]]]:
         docs = [thin_windows(d, args.empty_window_keep, rng) for d in train]
@@ -378,6 +396,8 @@ def train_loop(
             b = make_batch([docs[j] for j in idx])
             if args.layout_dropout > 0:
                 b.bbox = drop_layout(b.bbox, args.layout_dropout)  # before the move: the CPU RNG, as on a CPU run
+            if args.o_token_noise > 0:
+                b.input_ids = substitute_o_tokens(b.input_ids, b.labels, args.o_token_noise, vocab_size)
             b = b.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 out = forward(model, b)
