@@ -87,7 +87,7 @@ def load_examples(bundle: Path, limit_docs: int | None = None) -> dict[str, list
 
 
 def _train_variant(bundle: Path, out: Path, name: str, minutes: float, epochs: int,
-                   limit_docs: int | None = None) -> dict[str, Any]:
+                   limit_docs: int | None = None, seed: int | None = None) -> dict[str, Any]:
     import torch
     from safetensors.torch import load_file
 
@@ -100,7 +100,7 @@ def _train_variant(bundle: Path, out: Path, name: str, minutes: float, epochs: i
     torch.set_num_threads(2)
     data = load_examples(bundle, limit_docs)
     args = TrainArgs(**{**json.loads((bundle / "train_args.json").read_text()), **overrides})
-    args = dataclasses.replace(args, max_minutes=minutes, epochs=epochs, patience=epochs, run_name=name,
+    args = dataclasses.replace(args, seed=args.seed if seed is None else seed, max_minutes=minutes, epochs=epochs, patience=epochs, run_name=name,
                                device="cuda" if torch.cuda.is_available() else "cpu")
     seed_everything(args.seed)
     spec = ModelSpec.model_validate_json((bundle / "spec.json").read_text()).model_copy(update={"use_layout": use_layout})
@@ -141,13 +141,13 @@ def save_parts(state: dict[str, Any], folder: Path, name: str, max_bytes: int = 
     return paths
 
 
-def _worker(job: tuple[str, str, str, float, int, int | None]) -> dict[str, Any]:
-    bundle, out, name, minutes, epochs, limit_docs = job
-    return _train_variant(Path(bundle), Path(out), name, minutes, epochs, limit_docs)
+def _worker(job: tuple[str, str, str, float, int, int | None, int | None]) -> dict[str, Any]:
+    bundle, out, name, minutes, epochs, limit_docs, seed = job
+    return _train_variant(Path(bundle), Path(out), name, minutes, epochs, limit_docs, seed)
 
 
 def train(bundle: Path, out: Path, minutes: float, epochs: int, variants: list[str], limit_docs: int | None = None,
-          keep: list[str] | None = None) -> None:
+          keep: list[str] | None = None, seed: int | None = None) -> None:
     import multiprocessing as mp
     import shutil
 
@@ -158,7 +158,7 @@ def train(bundle: Path, out: Path, minutes: float, epochs: int, variants: list[s
         variants = [v for v in variants if not VARIANTS[v][1]]
     print(f"training {variants} for up to {minutes} min each on {torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}", flush=True)
     with mp.get_context("spawn").Pool(len(variants)) as pool:
-        results = pool.map(_worker, [(str(bundle), str(out), v, minutes, epochs, limit_docs) for v in variants])
+        results = pool.map(_worker, [(str(bundle), str(out), v, minutes, epochs, limit_docs, seed) for v in variants])
     for r in results:
         h = r["history"]
         curve = " ".join(f"{e['val_entity_f1']:.3f}/{e['val_intent_micro_f1']:.3f}" for e in h)
@@ -222,6 +222,7 @@ def main() -> int:
     t.add_argument("--keep", nargs="*", default=None, choices=list(VARIANTS),
                    help="variants whose weights come back (two fit; default: the layout and text pair of the data "
                         "that validates best)")
+    t.add_argument("--seed", type=int, default=None, help="another seed than the config's (a second draw)")
     t.add_argument("--limit-docs", type=int, default=None, help="first N documents of each split (a smoke test)")
     u = sub.add_parser("unpack", help="here: returned weights -> a model directory bench_model.py can score")
     u.add_argument("--bundle", type=Path, required=True)
@@ -233,7 +234,7 @@ def main() -> int:
     if a.cmd == "pack":
         pack(a.dataset, a.out, a.extra, a.config)
     elif a.cmd == "train":
-        train(a.bundle, a.out, a.minutes, a.epochs, a.variants, a.limit_docs, a.keep)
+        train(a.bundle, a.out, a.minutes, a.epochs, a.variants, a.limit_docs, a.keep, a.seed)
     else:
         unpack(a.bundle, a.weights, a.out, a.results, a.config)
     return 0
