@@ -318,3 +318,47 @@ def test_o_token_noise_swaps_only_o_words_first_pieces(tiny_setup) -> None:  # t
     o_words = int((b.labels == 0).sum())
     assert 0.35 * o_words < int(changed.sum()) <= 0.5 * o_words * 1.3  # about half (a draw may equal the word)
     assert int(noisy[changed].min()) >= FIRST_WORD_PIECE
+
+
+class _RecordingProgress:
+    """rich.Progress's calls that the loop makes, checked as they come: the bar never runs past its total."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.completed = 0.0
+        self.overshoots = 0
+
+    def add_task(self, description: str, total: float, completed: float = 0) -> int:
+        self.total, self.completed = total, completed
+        return 0
+
+    def update(self, task: int, advance: float = 0, total: float | None = None, description: str = "") -> None:
+        self.total = self.total if total is None else total
+        self.completed += advance
+        self.overshoots += self.completed > self.total
+
+
+def test_progress_bar_follows_each_epochs_own_step_count_and_ends_full(tiny_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import training.loop
+    from training.loop import seed_everything, train_loop
+    from training.train import build
+
+    real_pack = training.loop.pack_steps
+    calls = []
+
+    def pack_one_more_step_each_epoch(examples, max_windows, rng):  # type: ignore[no-untyped-def]
+        # thinning draws each epoch's windows anew, so an epoch's step count differs from the first estimate
+        steps = real_pack(examples, max_windows, rng)
+        calls.append(len(steps))
+        return steps if len(calls) == 1 else [*steps, steps[0]]
+
+    monkeypatch.setattr(training.loop, "pack_steps", pack_one_more_step_each_epoch)
+    cfg, data = tiny_setup
+    seed_everything(cfg.train.seed)
+    model, _ = build(cfg)
+    args = TrainArgs(**{**cfg.train.__dict__, "epochs": 3, "patience": 99})
+    bar = _RecordingProgress()
+    state = train_loop(model, data["examples"]["train"], data["examples"]["validation"], args, tmp_path / "r",
+                       progress=bar, all_new=True)
+    assert bar.overshoots == 0
+    assert bar.completed == bar.total == state.step

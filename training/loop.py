@@ -388,6 +388,9 @@ def train_loop(
         t0, rng = time.time(), random.Random(args.seed * 1000 + state.epoch)  # per-epoch order: resumable
         running, i = 0.0, 0
         docs, steps = epoch_steps(rng)
+        if progress:
+            # each epoch thins its own windows, so its step count differs from the estimate: re-aim the bar
+            progress.update(task, total=state.step + len(steps) + steps_per_epoch * (epochs() - state.epoch - 1))
         for i, idx in enumerate(steps):
             if args.max_minutes is not None and (state.elapsed_s + time.time() - t0) / 60 >= args.max_minutes:
                 # a safety cap (a run that hits it is no longer bit-reproducible): validate what we have
@@ -421,7 +424,7 @@ def train_loop(
             state.planned_epochs = plan_epochs(args.epochs, args.max_minutes, metrics["epoch_s"])
             metrics["planned_epochs"] = float(state.planned_epochs)
             if progress:
-                progress.update(task, total=steps_per_epoch * state.planned_epochs)
+                progress.update(task, total=state.step + steps_per_epoch * (state.planned_epochs - 1))
         state.history.append(metrics)
         selected = metrics[f"val_{args.select_metric}"]
         if selected > state.best_score:
@@ -433,6 +436,8 @@ def train_loop(
                 state.stopped = f"early stop: no validation gain for {args.patience} epochs"
         save_checkpoint(ckpt, model, opt, sched, state, extra_ckpt or {})
         on_epoch(state, metrics)
+    if progress:
+        progress.update(task, total=state.step)  # done (an early stop or the time cap ends short of the plan)
     if best.is_file():
         model.load_state_dict(torch.load(best, map_location="cpu", weights_only=True))
     model.to("cpu")
