@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from cardio_intake.model.weights import LAYOUT_ONLY_KEYS  # noqa: E402
 
-#: Each variant: (name, use_layout, uses the extra packets, TrainArgs overrides).
+#: Each variant by name: (use_layout, adds the extra packets, TrainArgs overrides).
 VARIANTS: dict[str, tuple[bool, bool, dict[str, Any]]] = {
     "layout": (True, False, {}),
     "text": (False, False, {}),
@@ -46,8 +46,8 @@ VARIANTS: dict[str, tuple[bool, bool, dict[str, Any]]] = {
 FROZEN = ("encoder.embeddings.word_embeddings.weight",)
 _ZERO_AT_START = frozenset(f"encoder.{k}" for k in LAYOUT_ONLY_KEYS)
 EXAMPLES = "examples.pkl.gz"
-#: what the GPU machine must not need (it has none of them)
-_ABSENT_THERE = ("datasets", "mlflow", "sklearn", "bentoml", "simple_icd_10_cm")
+#: what the GPU machine's image lacks, so the training side must not import them
+_ABSENT_THERE = ("datasets", "mlflow", "bentoml", "simple_icd_10_cm")
 
 
 def pack(dataset: Path, out: Path, extra: Path | None, config: Path) -> None:
