@@ -87,7 +87,9 @@ def evaluate_command(
         console.print(f"  [{row.source}] {row.documents} documents: intent micro-F1 {s['intent_micro_f1']:.3f}, "
                       f"entity F1 {s['entity_f1']:.3f}, straight-through {s['straight_through']:.1%}, "
                       f"field exact match {s['field_em/mean']:.1%}, auto {s['auto_rate']:.1%} "
-                      f"(error {s['auto_error']:.1%})" + ("" if row.end_to_end or row.source == "all" else " – rows only"),
+                      f"(error {s['auto_error']:.1%})" + ("" if row.end_to_end or row.source == "all" else " – rows only")
+                      # a corpus folder's rows are the generator's exact words: far above the end-to-end line above
+                      + (" – on the corpus's gold words, not OCR" if row.words == "gold" else ""),
                       markup=False)  # "[main]" is text, not a rich style tag
     console.print("operating point: " + (f"threshold {op.threshold:.3f} automates {op.automation_rate:.1%} at "
                                          f"{op.error_rate:.1%} critical error" if op else "none at <=1% error"))

@@ -26,6 +26,7 @@ from evaluation.sources import (
     SourceSpec,
     can_predict_rows,
     resolve_sources,
+    row_words,
     score_sources,
     source_rows,
 )
@@ -111,7 +112,7 @@ def _per_source(
                     "no per-source figures")
     scored = score_sources(model, rows, progress)
     out = [SourceScores(source=s.name, path=str(s.path), documents=len(rows[s.name]), end_to_end=s.name in end_to_end,
-                        note=notes.get(s.name, ""), metrics=scored[s.name]) for s in sources]
+                        note=notes.get(s.name, ""), words=row_words(s.path), metrics=scored[s.name]) for s in sources]
     out.append(SourceScores(source=ALL_SOURCES, documents=sum(len(r) for r in rows.values()),
                             end_to_end=all(s.name in end_to_end for s in sources), metrics=scored[ALL_SOURCES]))
     return out, ""

@@ -47,6 +47,9 @@ class SourceScores(BaseModel):
     end_to_end: bool = Field(
         default=False, description="its packet files are also in the report's end-to-end figures (the other sections)")
     note: str = Field(default="", description="why the source is not in the end-to-end figures")
+    words: str = Field(
+        default="", description="what its rows' words are: 'gold' (a corpus folder: the generator's exact words, not "
+                                "OCR), 'dataset' (a saved dataset's words: OCR-aligned or imported labels); '' for 'all'")
     metrics: dict[str, float] = Field(description="score_predictions' figures on the source's rows")
 
 
@@ -81,11 +84,16 @@ def resolve_sources(data: Path | None, datasets: Sequence[str | SourceSpec]) -> 
     return specs
 
 
+def row_words(path: Path) -> str:
+    """What :func:`source_rows` reads for ``path``: 'gold' words of a corpus folder, or a saved 'dataset'."""
+    return "gold" if (path / "labels.jsonl").is_file() else "dataset"
+
+
 def source_rows(path: Path, split: str = "test", limit: int | None = None) -> list[dict[str, Any]]:
     """The split's dataset rows of a corpus folder (gold words) or a saved dataset."""
     from evaluation.runner import DataError
 
-    if (path / "labels.jsonl").is_file():
+    if row_words(path) == "gold":
         from cardio_intake.corpus.features import packet_to_example
         from cardio_intake.corpus.gold import read_labels
 

@@ -77,6 +77,7 @@ def test_evaluate_a_registered_tiny_model(tmp_path: Path, monkeypatch: pytest.Mo
     # --data alone is source "main" (training's name), scored on its rows beside the "all" row
     assert [(s["source"], s["documents"]) for s in metrics["sources"]] == [("main", 2), ("all", 2)]
     assert metrics["sources"][0]["end_to_end"] and "[main] 2 documents" in res.output
+    assert metrics["sources"][0]["words"] == "gold" and "on the corpus's gold words, not OCR" in " ".join(res.output.split())
     client = MlflowClient()
     logged = {a.path for a in client.list_artifacts(trained["run_id"], "evaluation")}
     assert logged == {"evaluation/report.html", "evaluation/metrics.json"}

@@ -107,6 +107,8 @@ def test_end_to_end_figures_cover_the_sources_with_files(outcome: Any) -> None:
     rep = outcome.report
     by = {s.source: s for s in rep.sources}
     assert by["main"].end_to_end and not by["practice"].end_to_end
+    # a corpus folder's rows are its gold words, a saved dataset's its own: the report says which
+    assert (by["main"].words, by["practice"].words, by["all"].words) == ("gold", "dataset", "")
     assert "rows only" in by["practice"].note
     assert rep.metrics.documents == 2 and {d.mix_source for d in rep.records} == {"main"}
     assert rep.checks and all(c.metric in rep.metrics.headline for c in rep.checks)  # gates on the overall figures
@@ -120,6 +122,7 @@ def test_report_and_metrics_json_carry_the_per_source_rows(outcome: Any) -> None
     html = outcome.html.read_text(encoding="utf-8")
     section = html[html.index('<section id="sources">'):html.index('<section id="intents">')]
     assert "Results per source" in section
+    assert section.count("gold (not OCR)") == 1 and "<td class=\"l\">dataset</td>" in section
     for s in outcome.report.sources:
         cells = f'<td class="l">{s.source}</td><td>{s.documents}</td>'
         assert cells in section
