@@ -162,10 +162,26 @@ def test_cpt_intent_consistency() -> None:
         ("Smith, J. ,", "Smith, J."),
         ("O'Brien, Ana", "O'Brien, Ana"),
         ("12 /", None),
+        # a majority of lowercase words is a label or OCR noise, not a name; particles in a name are not a majority
+        ("Maria de la Cruz", "Maria de la Cruz"),
+        ("GIUSEPPE DE LA CRUZ", "GIUSEPPE DE LA CRUZ"),
+        ("Fecha de nacimiento", None),
+        ("ian, ebarvh", None),
+        ("de miembro", None),
     ],
 )
 def test_names_without_titles(text: str, expected: str | None) -> None:
     assert normalize_name(text).value == expected
+
+
+def test_lowercase_readings_are_no_name_and_no_payer() -> None:
+    from cardio_intake.extraction.normalize import normalize_field
+
+    assert normalize_name("Fecha de nacimiento").reason == "not a name: mostly lowercase words"
+    for label_word in ("médico", "de", "que refiere"):
+        assert normalize_field("payer", label_word).value is None
+    assert normalize_field("payer", "UHC").value == "UHC"
+    assert normalize_field("payer", "Aetna").value == "Aetna"
 
 
 @pytest.mark.parametrize(

@@ -353,6 +353,11 @@ def normalize_name(text: str) -> Norm[str]:
     s = _trim_name_edges(s)
     if not any(c.isalpha() for c in s):
         return _bad("empty")
+    # names are written capitalized or in capitals ("de la Cruz" has particles, but not a majority of them);
+    # mostly-lowercase words are a form label or OCR noise tagged as a name ("Fecha de nacimiento", "ian, ebarvh")
+    words = re.findall(r"[^\W\d_]+", s)
+    if 2 * sum(w[0].islower() for w in words) > len(words):
+        return _bad("not a name: mostly lowercase words")
     return Norm(s)
 
 
@@ -427,6 +432,9 @@ def normalize_field(field: str, text: str, today: date | None = None) -> Norm[ob
         result = normalize_identifier(text)
     elif field == "payer":
         result = normalize_text(repair_payer_text(text))
+        if result.value is not None and not any(c.isupper() for c in str(result.value)):
+            # a payer's name has a capital somewhere ("UHC", "Aetna", "Blue Cross"); "médico", "de" are label words
+            result = _bad("not a payer name: no capital letter")
     else:
         result = normalize_text(text)
     return result
