@@ -156,6 +156,34 @@ def test_layout_regularizers_zero_boxes_and_slow_the_2d_tables(tiny_setup) -> No
     assert lr_of[id(emb.word_embeddings.weight)] == 1e-4
 
 
+def test_layout_shift_moves_each_window_as_a_whole_and_keeps_blank_boxes() -> None:
+    from training.loop import shift_layout
+
+    torch.manual_seed(0)
+    # boxes well inside the page: no shift of up to 150 at a scale of up to 1.1 reaches an edge
+    x0 = torch.randint(200, 700, (300, 6, 1))
+    y0 = torch.randint(200, 700, (300, 6, 1))
+    bbox = torch.cat([x0, y0, x0 + 50, y0 + 20], -1)
+    bbox[:, 0] = 0  # [CLS]
+    bbox[:100] = 0  # windows seen without layout
+    assert torch.equal(shift_layout(bbox, 0.0), bbox)
+    moved = shift_layout(bbox, 150.0)
+    assert torch.equal(moved[:100], bbox[:100]) and not moved[:, 0].any()
+    assert int(moved[100:, 1:].min()) > 0 and int(moved[100:, 1:].max()) < 1000
+    before, after = bbox[100:, 1:].float(), moved[100:, 1:].float()
+    # one scale per window: every box's distance from the window's first box grows by the same factor
+    for w in range(200):
+        d_before = before[w, 1:, 0] - before[w, 0, 0]
+        far = d_before.abs() > 100  # rounding to whole thousandths blurs the ratio of short distances
+        ratio = (after[w, 1:, 0] - after[w, 0, 0])[far] / d_before[far]
+        if len(ratio):
+            assert float(ratio.max() - ratio.min()) < 0.03
+            assert float(ratio.min()) > 0.88 and float(ratio.max()) < 1.12
+    shift = (after[:, 0, :2] - before[:, 0, :2]).abs()
+    assert float(shift.max()) > 100  # windows move by up to the offset, not by rounding noise
+    assert float(shift.max()) < 150 + 0.1 * 500 + 1
+
+
 class Crash(Exception):
     pass
 

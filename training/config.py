@@ -107,6 +107,12 @@ class TrainArgs:
                           "token in each training step: labels on a new form (another language, an OCR misreading) are "
                           "words the model never saw, and it must not take every unfamiliar word for a value"},
     )
+    layout_shift: float = field(
+        default=0.0,
+        metadata={"help": "largest random move of a training window's boxes, in page thousandths (each window is "
+                          "shifted and scaled by up to a tenth as a whole): a new source puts its blocks elsewhere on "
+                          "the page, so where a word sits must not matter, only where it sits next to its label"},
+    )
     freeze_word_embeddings: bool = field(
         default=False, metadata={"help": "keep the 30k x hidden word-embedding table fixed (a cheaper step on CPU)"}
     )

@@ -116,6 +116,26 @@ def drop_layout(bbox: torch.Tensor, rate: float) -> torch.Tensor:
     return bbox * keep.view(-1, 1, 1)
 
 
+#: Box coordinates are page thousandths (``document.to_box_1000``)
+_BOX_MAX = 1000
+
+
+def shift_layout(bbox: torch.Tensor, max_shift: float) -> torch.Tensor:
+    """Each window's boxes moved by one random offset of up to ``max_shift`` per axis and scaled by
+    0.9-1.1 about the page centre (torch's CPU RNG: seeded, resumable). All-zero boxes (special tokens,
+    padding, a window ``drop_layout`` blanked) stay zero; coordinates stay on the page."""
+    if max_shift <= 0:
+        return bbox
+    n = bbox.shape[0]
+    scale = 0.9 + 0.2 * torch.rand(n, 1, 1)
+    offset = (torch.rand(n, 1, 2) * 2 - 1) * max_shift  # (dx, dy) per window
+    xy = bbox.to(torch.float32).view(n, -1, 2, 2)  # (x0, y0), (x1, y1)
+    moved = (xy - _BOX_MAX / 2) * scale.unsqueeze(-1) + _BOX_MAX / 2 + offset.unsqueeze(2)
+    moved = moved.round().clamp(0, _BOX_MAX).view_as(bbox).to(bbox.dtype)
+    real = bbox.abs().sum(-1, keepdim=True) > 0
+    return torch.where(real, moved, bbox)
+
+
 #: BERT WordPiece ids below this are padding, [unusedN], special tokens and single characters
 FIRST_WORD_PIECE = 1996
 
@@ -399,6 +419,8 @@ def train_loop(
             b = make_batch([docs[j] for j in idx])
             if args.layout_dropout > 0:
                 b.bbox = drop_layout(b.bbox, args.layout_dropout)  # before the move: the CPU RNG, as on a CPU run
+            if args.layout_shift > 0:
+                b.bbox = shift_layout(b.bbox, args.layout_shift)
             if args.o_token_noise > 0:
                 b.input_ids = substitute_o_tokens(b.input_ids, b.labels, args.o_token_noise, vocab_size)
             b = b.to(device)
