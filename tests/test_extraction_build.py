@@ -152,6 +152,14 @@ def test_split_multi_patient_packet() -> None:
     # low-confidence names do not split
     assert split_referrals([page_of("Maria Gonzalez", None), [_span("PATIENT_NAME", "Bob Chen", 0.3)]]) == [[0, 1]]
 
+    # a shared first name or surname is one patient only while the DOBs do not contradict it
+    kim = page_of("Kim, Deborah", "08/19/1962")
+    assert split_referrals([kim, page_of("Deborah W. Washington", "8/12/1962")]) == [[0], [1]]
+    assert split_referrals([page_of("SHARON MILLER", "06-Dec-1982"), page_of("Olga S. Miller", "Sep 21, 1960")]) == [[0], [1]]
+    assert split_referrals([kim, page_of("Deborah Kirn", "08/19/1962")]) == [[0, 1]]  # OCR slip, same DOB
+    assert split_referrals([kim, page_of("Deborah Kirn", None)]) == [[0, 1]]  # nothing contradicts
+    assert split_referrals([kim, page_of("Kim, Deborah", "08/18/1962")]) == [[0, 1]]  # the whole name: a DOB slip
+
 
 def test_split_document_from_logits() -> None:
     pages = [make_page([("FAX", "O")], "fax_cover"), referral_page(), referral_page("Robert Chen", "07/04/1948")]

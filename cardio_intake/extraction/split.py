@@ -4,7 +4,10 @@ Pages are read in order. A page whose patient block (name and/or DOB) names a di
 than the current referral's starts a new referral; a page without a patient block (a fax cover, an
 ECG strip) stays with the referral before it, so leading fax covers go with the first referral.
 Names are compared on their tokens with a little fuzz (OCR drops and swaps letters; "Gonzalez, Maria
-L" and "Maria L. Gonzalez" are the same person); the DOB decides only when a page has no name.
+L" and "Maria L. Gonzalez" are the same person). Half the tokens agreeing is enough (OCR may garble
+the rest) unless both pages carry a DOB and the DOBs differ: "Kim, Deborah" born 08/19/1962 and
+"Deborah W. Washington" born 08/12/1962 share a first name, not a patient. Without names the DOB
+decides.
 """
 
 from __future__ import annotations
@@ -47,15 +50,21 @@ def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date
     return PatientKey(_name_tokens(name.text) if name else frozenset(), dob)
 
 
-def _tokens_similar(a: frozenset[str], b: frozenset[str]) -> bool:
+def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
+    """(tokens of the shorter name found, fuzzily, in the other; that name's token count)."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    hits = sum(any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in large) for t in small)
-    return hits >= max(1, (len(small) + 1) // 2)
+    return sum(any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in large) for t in small), len(small)
 
 
 def same_patient(a: PatientKey, b: PatientKey) -> bool:
     if a.name_tokens and b.name_tokens:
-        return _tokens_similar(a.name_tokens, b.name_tokens)
+        hits, n = _token_hits(a.name_tokens, b.name_tokens)
+        if hits == n:
+            return True
+        dobs_differ = a.dob is not None and b.dob is not None and a.dob != b.dob
+        # a partial name match (one shared first name or surname) is the same patient only when the DOBs
+        # do not contradict it
+        return hits >= max(1, (n + 1) // 2) and not dobs_differ
     if a.dob is not None and b.dob is not None:
         return a.dob == b.dob
     return True  # nothing to tell them apart
