@@ -187,6 +187,29 @@ def test_lowercase_readings_are_no_name_and_no_payer() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("W339168607", "W339168607"),  # Aetna
+        ("1EG4-TE5-MK73", "1EG4-TE5-MK73"),  # a dashed MBI
+        ("U11591144 03", "U11591144 03"),  # Cigna with its suffix
+        ("ID: OSC26142042", "OSC26142042"),
+        ("3.", None),  # a numbered box of the form
+        ("5.D.0.B.", None),  # a label
+        ("W33916860?", None),  # OCR damage: no one can check eligibility with it
+        ("O4€626142042", None),
+        ("YDG72", None),  # too short for any payer
+        ("ABCDEFGH12", None),  # too few digits
+    ],
+)
+def test_member_id_plausibility(text: str, expected: str | None) -> None:
+    from cardio_intake.extraction.normalize import normalize_field
+
+    assert normalize_field("member_id", text).value == expected
+    # group numbers and MRNs keep their own, looser rules
+    assert normalize_field("group_number", "3.").value == "3"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("URGENT - within 72 hours", "urgent"),
         ("STAT", "stat"),
         ("ASAP", "urgent"),

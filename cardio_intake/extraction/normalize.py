@@ -409,6 +409,21 @@ def normalize_identifier(text: str) -> Norm[str]:
     return Norm(s)
 
 
+_MEMBER_ID_CHARS = re.compile(r"[A-Za-z0-9 -]+")
+
+
+def plausible_member_id(value: str) -> bool:
+    """Every payer's member ID (commercial, Medicare MBI, Medicaid) is at least six letters and digits,
+    three of them digits, and nothing but ASCII letters, digits, spaces and hyphens. What fails this is
+    a form's box number ("3."), a label ("D.O.B.") or OCR damage ("W33916860?", "O4€626142042") that no
+    one could enter into an eligibility check as read."""
+    return (
+        _MEMBER_ID_CHARS.fullmatch(value) is not None
+        and sum(c.isalnum() for c in value) >= 6
+        and sum(c.isdigit() for c in value) >= 3
+    )
+
+
 def normalize_field(field: str, text: str, today: date | None = None) -> Norm[object]:
     """The normalizer for a contract field name (``patient_dob``, ``cpt``...)."""
     result: Norm[object]
@@ -430,6 +445,8 @@ def normalize_field(field: str, text: str, today: date | None = None) -> Norm[ob
         result = normalize_urgency(text)
     elif field in ("member_id", "group_number", "mrn"):
         result = normalize_identifier(text)
+        if field == "member_id" and result.value is not None and not plausible_member_id(str(result.value)):
+            result = _bad("not a member ID: too short or characters no ID has")
     elif field == "payer":
         result = normalize_text(repair_payer_text(text))
         if result.value is not None and not any(c.isupper() for c in str(result.value)):
