@@ -106,6 +106,21 @@ def test_spans_to_fields_picks_confident_valid_values() -> None:
     assert fx.fields.group_number is None and "group_number" in fx.dropped  # not critical: dropped
 
 
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        # the form's boilerplate names the carrier, the insurance box the plan (OCR slip mended)
+        ([("UnitedHealthcare", 1.0), ("UnitedHealthcare Chotce Plus", 0.93)], "UnitedHealthcare Choice Plus"),
+        ([("Medicare", 0.99), ("Medicare -", 0.9)], "Medicare"),  # a dash is not a product
+        ([("Aetna", 1.0), ("Aetna Medicare Advantage", 0.3)], "Aetna"),  # too unsure to override
+        ([("Cigna", 1.0), ("Aetna Medicare Advantage", 0.9)], "Cigna"),  # another carrier: not an extension
+    ],
+)
+def test_payer_prefers_the_plan_over_the_bare_carrier(readings: list[tuple[str, float]], expected: str) -> None:
+    fx = spans_to_fields([_span("PAYER", t, c) for t, c in readings], {"payer": 0.99}, critical=("payer",))
+    assert fx.fields.payer == expected
+
+
 def test_review_reasons_as_contract_says() -> None:
     cal = Calibration(field_thresholds={"member_id": 0.9}, intent_review_thresholds=dict.fromkeys(INTENTS, 0.8))
     spans = [

@@ -220,6 +220,23 @@ def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
     return sum(sum(confs) * _similarity(value, other) for other, confs in groups.items())
 
 
+def most_specific_payer(value: object, groups: Mapping[object, Sequence[float]], floor: float) -> object:
+    """The longest confident reading that extends ``value`` word for word ("UnitedHealthcare Choice Plus"
+    for "UnitedHealthcare"): a plan is its carrier's name and the product's, and the bare carrier name is
+    what the logo, the letterhead and the boilerplate ("UnitedHealthcare reserves the right...") print."""
+    base = str(value).casefold().split()
+    best, best_len = value, len(base)
+    for other, confs in groups.items():
+        words = str(other).casefold().split()
+        extra = words[len(base) :]
+        # the added words must be words: "Medicare -" is "Medicare" and a stray dash, not a product
+        if max(confs) >= floor and len(words) > best_len and words[: len(base)] == base and all(
+            any(c.isalpha() for c in w) for w in extra
+        ):
+            best, best_len = other, len(words)
+    return best
+
+
 def spans_to_fields(
     spans: Sequence[Span],
     thresholds: Mapping[str, float] | None = None,
@@ -276,6 +293,8 @@ def spans_to_fields(
             value = max(groups, key=lambda v: (support(v, groups), max(groups[v])))
         else:
             value = max(groups, key=lambda v: (max(groups[v]), len(groups[v])))
+        if name == "payer":
+            value = most_specific_payer(value, groups, CONFLICT_MIN_CONFIDENCE)
         conf = max(groups[value])
         if conflicting_reading(name, value, groups, threshold):
             result.conflicting.append(name)
