@@ -187,6 +187,31 @@ def test_lowercase_readings_are_no_name_and_no_payer() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("8WRIER2MT22", "8WR1ER2MT22"),  # an MBI's 4th character is a digit: I -> 1
+        ("1EGO-TE5-MK73", "1EG0-TE5-MK73"),  # dashes stay; O is no MBI letter, so the 3rd is a zero
+        ("1EG4-TE5-MK73", "1EG4-TE5-MK73"),  # valid: untouched
+        ("8JC0AP8YH41", "8JC0AP8YH41"),
+        ("OSC26142042", "OSC26142042"),  # 11 characters but no MBI however read: untouched
+        ("1EGA-TE5-MKB3", "1EGA-TE5-MKB3"),  # the 4th is a letter no slip explains: not an MBI, untouched
+    ],
+)
+def test_mbi_repair(text: str, expected: str) -> None:
+    from cardio_intake.extraction.normalize import normalize_field, repair_mbi
+
+    assert repair_mbi(text) == expected
+    assert normalize_field("member_id", text).value == expected
+
+
+def test_names_in_capitals_lose_trailing_lowercase_specks() -> None:
+    assert normalize_name("MCCARTHY, ANA pos").value == "MCCARTHY, ANA"
+    assert normalize_name("MCCARTHY, ANA pos de").value == "MCCARTHY, ANA"
+    assert normalize_name("GIUSEPPE DE LA CRUZ").value == "GIUSEPPE DE LA CRUZ"
+    assert normalize_name("Maria de la Cruz").value == "Maria de la Cruz"  # particles of a capitalized name stay
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("W339168607", "W339168607"),  # Aetna
         ("1EG4-TE5-MK73", "1EG4-TE5-MK73"),  # a dashed MBI
         ("U11591144 03", "U11591144 03"),  # Cigna with its suffix

@@ -358,6 +358,11 @@ def normalize_name(text: str) -> Norm[str]:
     words = re.findall(r"[^\W\d_]+", s)
     if 2 * sum(w[0].islower() for w in words) > len(words):
         return _bad("not a name: mostly lowercase words")
+    # a name written in capitals has no lowercase word: one at its end is a speck or label read with it
+    # ("MCCARTHY, ANA pos")
+    if sum(w.isupper() for w in words) >= 2 and all(w.isupper() or w.islower() for w in words):
+        while words[-1].islower():
+            s = _trim_name_edges(s[: s.rfind(words.pop())])
     return Norm(s)
 
 
@@ -411,6 +416,37 @@ def normalize_identifier(text: str) -> Norm[str]:
 
 _MEMBER_ID_CHARS = re.compile(r"[A-Za-z0-9 -]+")
 
+# CMS Medicare Beneficiary Identifier: 11 characters, each position's kind fixed, letters without S L O I B Z
+_MBI_ALPHA = "AC-HJKMNP-RT-Y"
+_MBI_RE = re.compile(
+    rf"[1-9][{_MBI_ALPHA}][{_MBI_ALPHA}0-9][0-9][{_MBI_ALPHA}][{_MBI_ALPHA}0-9][0-9][{_MBI_ALPHA}]{{2}}[0-9]{{2}}"
+)
+#: the positions (0-based) that hold a digit, or may (3rd and 6th: a letter there is never S L O I B Z)
+_MBI_DIGIT_POSITIONS = (0, 2, 3, 5, 6, 9, 10)
+
+
+def repair_mbi(value: str) -> str:
+    """An 11-character ID that is an MBI once OCR's letter-for-digit slips are undone where the MBI
+    must (or, being one of the letters it never uses, can only) hold a digit: "8WRIER2MT22" ->
+    "8WR1ER2MT22". Anything else, a valid MBI included, comes back as it was; dashes stay where they were."""
+    compact = value.replace("-", "")
+    if len(compact) != 11 or _MBI_RE.fullmatch(compact.upper()):
+        return value
+    chars = list(compact.upper())
+    for i in _MBI_DIGIT_POSITIONS:
+        chars[i] = chars[i].translate(_DIGIT_FIX)
+    fixed = "".join(chars)
+    if not _MBI_RE.fullmatch(fixed):
+        return value
+    out, k = [], 0
+    for c in value:
+        if c == "-":
+            out.append(c)
+        else:
+            out.append(fixed[k])
+            k += 1
+    return "".join(out)
+
 
 def plausible_member_id(value: str) -> bool:
     """Every payer's member ID (commercial, Medicare MBI, Medicaid) is at least six letters and digits,
@@ -445,8 +481,12 @@ def normalize_field(field: str, text: str, today: date | None = None) -> Norm[ob
         result = normalize_urgency(text)
     elif field in ("member_id", "group_number", "mrn"):
         result = normalize_identifier(text)
-        if field == "member_id" and result.value is not None and not plausible_member_id(str(result.value)):
-            result = _bad("not a member ID: too short or characters no ID has")
+        if field == "member_id" and result.value is not None:
+            result = (
+                Norm(repair_mbi(str(result.value)))
+                if plausible_member_id(str(result.value))
+                else _bad("not a member ID: too short or characters no ID has")
+            )
     elif field == "payer":
         result = normalize_text(repair_payer_text(text))
         if result.value is not None and not any(c.isupper() for c in str(result.value)):
