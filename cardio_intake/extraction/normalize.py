@@ -438,14 +438,8 @@ def repair_mbi(value: str) -> str:
     fixed = "".join(chars)
     if not _MBI_RE.fullmatch(fixed):
         return value
-    out, k = [], 0
-    for c in value:
-        if c == "-":
-            out.append(c)
-        else:
-            out.append(fixed[k])
-            k += 1
-    return "".join(out)
+    repaired = iter(fixed)
+    return "".join(c if c == "-" else next(repaired) for c in value)
 
 
 def plausible_member_id(value: str) -> bool:
