@@ -18,22 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from cardio_intake.corpus.gold import GoldPacket
-from cardio_intake.corpus.layouts import FAMILIES, PROCEDURAL_FAMILIES, TEST_FAMILIES, TRAIN_FAMILIES
+from cardio_intake.corpus.layouts import FAMILIES, TEST_FAMILIES, TRAIN_FAMILIES
 
-GENERATOR_VERSION = "1.2"
+GENERATOR_VERSION = "1.1"
 VALIDATION_RATE = 0.15
-#: Share of the training packets drawn as a procedural form (a new design per page) instead of their
-#: planned family. Drawn from a stream of its own, so validation and test packets, and the families of
-#: the other training packets, are exactly those of a corpus without it (same seed and size).
-PROCEDURAL_RATE = 0.3
 
 
 def plan_corpus(n: int, seed: int) -> list[tuple[int, str, str]]:
     """(index, family, split) per packet. Test-only families go to test; the others are shared by
     train and validation."""
     rng = random.Random(f"cardio-intake-plan:{seed}")
-    procedural = random.Random(f"cardio-intake-procedural:{seed}")
-    names = sorted(n for n in FAMILIES if n not in PROCEDURAL_FAMILIES)
+    names = sorted(FAMILIES)
     plan = []
     for i in range(n):
         family = names[i % len(names)] if i < len(names) else rng.choice(names)
@@ -41,8 +36,6 @@ def plan_corpus(n: int, seed: int) -> list[tuple[int, str, str]]:
             split = "test"
         else:
             split = "validation" if rng.random() < VALIDATION_RATE else "train"
-            if split == "train" and procedural.random() < PROCEDURAL_RATE:
-                family = PROCEDURAL_FAMILIES[0]
         plan.append((i, family, split))
     return plan
 
@@ -63,7 +56,7 @@ def _manifest(n: int, seed: int, packets: list[GoldPacket]) -> dict[str, Any]:
         "train_validation_families": list(TRAIN_FAMILIES),
         "families": {
             name: {
-                "split": "test" if name in TEST_FAMILIES else ("train" if name in PROCEDURAL_FAMILIES else "train/validation"),
+                "split": "test" if name in TEST_FAMILIES else "train/validation",
                 "description": fam.description,
                 "source_kind": fam.source_kind,
             }

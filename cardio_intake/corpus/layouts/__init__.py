@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cardio_intake.corpus.layouts import ehr, forms, letters, orders, randomized
+from cardio_intake.corpus.layouts import ehr, forms, letters, orders
 from cardio_intake.corpus.layouts.common import Ctx
 
 
@@ -47,12 +47,9 @@ FAMILIES: dict[str, Family] = {
         Family("payer_hmo_form", orders.payer_hmo_form, "health_plan", "health-plan specialist referral authorization with numbered boxes", style={"payer": 1.0, "member_id": 1.0}),
         Family("fqhc_bilingual", orders.fqhc_bilingual, "fqhc", "community health center bilingual (Spanish/English) form"),
         Family("ed_followup", letters.ed_followup, "urgent_care", "ED / urgent-care follow-up referral with boxed request", style={"urgency": 0.95}),
-        Family("random_form", randomized.random_form, "clinic", "procedural form: a new design per page (training only)", paper_only=True),
     )
 }
 
 #: Families that appear only in the test split (unseen referral sources).
 TEST_FAMILIES: tuple[str, ...] = ("rx_pad", "payer_hmo_form", "fqhc_bilingual", "ed_followup")
-#: Families drawn anew on every page; ``generate.plan_corpus`` puts them in training packets only.
-PROCEDURAL_FAMILIES: tuple[str, ...] = ("random_form",)
 TRAIN_FAMILIES: tuple[str, ...] = tuple(n for n in FAMILIES if n not in TEST_FAMILIES)
