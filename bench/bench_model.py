@@ -3,11 +3,14 @@ layout families after OCR (the OCR-aligned dataset's test split).
 
     .venv/bin/python bench/bench_model.py --train                 # train default + text-only, then compare
     .venv/bin/python bench/bench_model.py --layout models/runs/default/model --text models/runs/default_text/model
+    .venv/bin/python bench/bench_model.py ... --also "fixed families only=models/runs/control_fixed/model"
 
 Figures: intent micro-F1, entity span F1, per-field exact match, critical-field straight-through
 rate, auto rate (no review) and its error, model-only CPU seconds per page, training time. The last
 column is the ceiling: each test row's own labels through the real post-processing, i.e. the best
-any model can score on these OCR words (evaluation/ceiling.py).
+any model can score on these OCR words (evaluation/ceiling.py). A second table gives the layout
+model minus each other row with a paired bootstrap 95% interval over the test documents
+(evaluation/bootstrap.py): on about 40 documents, differences of a few hundredths are noise.
 """
 
 from __future__ import annotations
@@ -46,29 +49,55 @@ def train_models(cfg_path: Path, dataset: Path, extra: list[str]) -> dict[str, P
 def score_model(
     uri: str, rows: list[dict[str, Any]], recalibrate_on: list[dict[str, Any]] | None = None,
     train_rows: list[dict[str, Any]] | None = None,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], list[Any]]:
+    """The model's test figures, and its predictions (for the paired bootstrap)."""
+    from cardio_intake.extraction.scoring import score_predictions
     from cardio_intake.model.predictor import load_predictor, resolve_model_dir
-    from training.assess import calibrate, score
+    from training.assess import calibrate, predictions, raw_outputs
 
     predictor = load_predictor(uri)
     if recalibrate_on is not None:
         # post-processing changed since the model was saved: refit its calibration with today's code
         calibrate(predictor, recalibrate_on, train_rows=train_rows)
-    metrics = score(predictor, rows, label=f"scoring {predictor.model_version}")
+    raws, seconds_per_page = raw_outputs(predictor, rows, label=f"scoring {predictor.model_version}")
+    preds = predictions(predictor, raws, rows)
+    metrics = score_predictions(preds, rows)
+    metrics["seconds_per_page"] = seconds_per_page
     info = resolve_model_dir(uri)[0] / "training.json"
     if info.is_file():
         metrics["train_minutes"] = json.loads(info.read_text())["train_seconds"] / 60
-    return metrics
+    return metrics, preds
 
 
-def score_baseline(splits: dict[str, list[dict[str, Any]]]) -> dict[str, float]:
-    from training.baseline import train_baseline
+def score_baseline(splits: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, float], list[Any]]:
+    from training.baseline import predict_rows, train_baseline
     from training.baseline_model import BaselineConfig
 
-    _, _, metrics = train_baseline(splits, BaselineConfig())
+    model, calibration, metrics = train_baseline(splits, BaselineConfig())
     out = {k[len("test/"):]: v for k, v in metrics.items() if k.startswith("test/")}
     out["train_minutes"] = metrics["train_seconds"] / 60
-    return out
+    return out, predict_rows(model, splits["test"], calibration, "baseline predictions")
+
+
+def print_differences(preds: dict[str, list[Any]], rows: list[dict[str, Any]], n_resamples: int) -> None:
+    """The first column minus each other one, with a paired bootstrap interval over test documents."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evaluation.bootstrap import HEADLINE_METRICS, paired_bootstrap
+
+    first, *others = preds
+    table = Table(title=f"{first} minus each other row",
+                  caption=f"observed [95% interval] over {n_resamples} paired resamples of the {len(rows)} test "
+                          "documents; * = the interval excludes 0")
+    table.add_column("metric")
+    diffs = {name: paired_bootstrap(preds[first], preds[name], rows, n_resamples=n_resamples) for name in others}
+    for name in others:
+        table.add_column(f"- {name}", justify="right")
+    for key in HEADLINE_METRICS:
+        table.add_row(key, *[f"{d.observed:+.3f} [{d.low:+.3f}, {d.high:+.3f}]{'*' if d.clear else ''}"
+                             for d in (diffs[name][key] for name in others)])
+    Console().print(table)
 
 
 def print_table(columns: dict[str, dict[str, float]], n_docs: int, n_pages: int) -> None:
@@ -97,10 +126,15 @@ def main() -> int:
     ap.add_argument("--layout", default=None, help="layout model URI or directory (default: the champion)")
     ap.add_argument("--text", default=str(config.MODELS_DIR / "runs" / "default_text" / "model"),
                     help="text-only ablation model URI or directory")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=MODEL",
+                    help="another model scored in the same run on the same test rows (a run trained on another "
+                         "corpus, an earlier config); repeatable")
     ap.add_argument("--no-baseline", action="store_true", help="skip the scikit-learn baseline")
     ap.add_argument("--recalibrate", action="store_true",
                     help="refit the transformers' calibration on the validation split first (models saved before a "
                          "post-processing change; the baseline is always fitted afresh)")
+    ap.add_argument("--resamples", type=int, default=1000,
+                    help="paired bootstrap resamples of the test documents for the difference table (0: none)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("overrides", nargs="*", help="training config overrides (with --train), section.key=value")
     args = ap.parse_args()
@@ -116,17 +150,26 @@ def main() -> int:
         layout, text = str(dirs["layout"]), str(dirs["text"])
     val = splits.get("validation") if args.recalibrate else None
     train = splits.get("train") if args.recalibrate else None
-    columns: dict[str, dict[str, float]] = {
-        "layout (LayoutLM)": score_model(layout or f"models:/{config.REGISTERED_MODEL_NAME}@champion", test, val, train)
-    }
+    models = {"layout (LayoutLM)": layout or f"models:/{config.REGISTERED_MODEL_NAME}@champion"}
     if Path(text).exists() or text.startswith(("models:/", "runs:/")):
-        columns["text-only (boxes 0)"] = score_model(text, test, val, train)
+        models["text-only (boxes 0)"] = text
+    for item in args.also:
+        name, sep, uri = item.partition("=")
+        if not sep or not name or not uri:
+            ap.error(f"--also takes NAME=MODEL, got {item!r}")
+        models[name] = uri
+    columns: dict[str, dict[str, float]] = {}
+    preds: dict[str, list[Any]] = {}
+    for name, uri in models.items():
+        columns[name], preds[name] = score_model(uri, test, val, train)
     if not args.no_baseline:
-        columns["sklearn baseline"] = score_baseline(splits)
+        columns["sklearn baseline"], preds["sklearn baseline"] = score_baseline(splits)
     from evaluation.ceiling import ceiling_scores
 
     columns["ceiling (own labels)"] = ceiling_scores(test)  # what a perfect model scores through this OCR
     print_table(columns, len(test), sum(len(r["words"]) for r in test))
+    if len(preds) > 1 and args.resamples > 0:
+        print_differences(preds, test, args.resamples)
     print(f"bench wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:
         args.json.write_text(json.dumps(columns, indent=2), encoding="utf-8")
