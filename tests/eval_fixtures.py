@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cardio_intake.corpus.gold import GoldEntity, GoldPacket, GoldPage, GoldReferral, GoldWord
@@ -132,3 +133,13 @@ def chromium_path() -> str | None:
                        capture_output=True)
         path = shutil.which("chromium")
     return path
+
+
+def generated_gold_rows(root: Path, n: int, seed: int) -> list[dict[str, Any]]:
+    """Dataset rows of a small generated corpus on its own exact words (every split; no OCR)."""
+    from cardio_intake.corpus.generate import generate_corpus
+    from training.data import gold_dataset
+
+    generate_corpus(root, n=n, seed=seed, progress=False, workers=1)
+    dsd = gold_dataset(root)
+    return [dict(r) for split in dsd for r in dsd[split]]

@@ -3,10 +3,10 @@ excludes zero only where the models really differ."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from eval_fixtures import generated_gold_rows
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
@@ -17,13 +17,7 @@ from evaluation.ceiling import gold_raw_output
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    from cardio_intake.corpus.generate import generate_corpus
-    from training.data import gold_dataset
-
-    corpus = tmp_path_factory.mktemp("bootstrap")
-    generate_corpus(corpus, n=8, seed=5, progress=False, workers=1)
-    dsd = gold_dataset(Path(corpus))
-    return [dict(r) for split in dsd for r in dsd[split]]
+    return generated_gold_rows(tmp_path_factory.mktemp("bootstrap"), n=8, seed=5)
 
 
 @pytest.fixture(scope="module")

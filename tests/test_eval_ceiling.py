@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
+from eval_fixtures import generated_gold_rows
 
 from cardio_intake.labels import BIO_LABELS
 from evaluation.ceiling import ceiling_scores, gold_raw_output
@@ -15,13 +15,7 @@ from evaluation.ceiling import ceiling_scores, gold_raw_output
 
 @pytest.fixture(scope="module")
 def gold_rows(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    from cardio_intake.corpus.generate import generate_corpus
-    from training.data import gold_dataset
-
-    corpus = tmp_path_factory.mktemp("ceiling")
-    generate_corpus(corpus, n=6, seed=11, progress=False, workers=1)
-    dsd = gold_dataset(Path(corpus))
-    return [dict(r) for split in dsd for r in dsd[split]]
+    return generated_gold_rows(tmp_path_factory.mktemp("ceiling"), n=6, seed=11)
 
 
 def test_on_exact_words_every_field_is_read_back(gold_rows: list[dict[str, Any]]) -> None:
