@@ -138,6 +138,12 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("overrides", nargs="*", help="training config overrides (with --train), section.key=value")
     args = ap.parse_args()
+    also = {}  # checked before any training, so a typo does not surface after the runs
+    for item in args.also:
+        name, sep, uri = item.partition("=")
+        if not sep or not name or not uri:
+            ap.error(f"--also takes NAME=MODEL, got {item!r}")
+        also[name] = uri
 
     from training.baseline import load_splits
 
@@ -153,11 +159,7 @@ def main() -> int:
     models = {"layout (LayoutLM)": layout or f"models:/{config.REGISTERED_MODEL_NAME}@champion"}
     if Path(text).exists() or text.startswith(("models:/", "runs:/")):
         models["text-only (boxes 0)"] = text
-    for item in args.also:
-        name, sep, uri = item.partition("=")
-        if not sep or not name or not uri:
-            ap.error(f"--also takes NAME=MODEL, got {item!r}")
-        models[name] = uri
+    models.update(also)
     columns: dict[str, dict[str, float]] = {}
     preds: dict[str, list[Any]] = {}
     for name, uri in models.items():
