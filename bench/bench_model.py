@@ -54,6 +54,7 @@ def score_model(
     from cardio_intake.extraction.scoring import score_predictions
     from cardio_intake.model.predictor import load_predictor, resolve_model_dir
     from training.assess import calibrate, predictions, raw_outputs
+    from training.gate import gate_score
 
     predictor = load_predictor(uri)
     if recalibrate_on is not None:
@@ -62,6 +63,7 @@ def score_model(
     raws, seconds_per_page = raw_outputs(predictor, rows, label=f"scoring {predictor.model_version}")
     preds = predictions(predictor, raws, rows)
     metrics = score_predictions(preds, rows)
+    metrics["gate_score"] = gate_score(metrics)
     metrics["seconds_per_page"] = seconds_per_page
     info = resolve_model_dir(uri)[0] / "training.json"
     if info.is_file():
