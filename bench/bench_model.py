@@ -51,20 +51,14 @@ def score_model(
     train_rows: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, float], list[Any]]:
     """The model's test figures, and its predictions (for the paired bootstrap)."""
-    from cardio_intake.extraction.scoring import score_predictions
     from cardio_intake.model.predictor import load_predictor, resolve_model_dir
-    from training.assess import calibrate, predictions, raw_outputs
-    from training.gate import gate_score
+    from training.assess import calibrate, score_with_predictions
 
     predictor = load_predictor(uri)
     if recalibrate_on is not None:
         # post-processing changed since the model was saved: refit its calibration with today's code
         calibrate(predictor, recalibrate_on, train_rows=train_rows)
-    raws, seconds_per_page = raw_outputs(predictor, rows, label=f"scoring {predictor.model_version}")
-    preds = predictions(predictor, raws, rows)
-    metrics = score_predictions(preds, rows)
-    metrics["gate_score"] = gate_score(metrics)
-    metrics["seconds_per_page"] = seconds_per_page
+    metrics, preds = score_with_predictions(predictor, rows, label=f"scoring {predictor.model_version}")
     info = resolve_model_dir(uri)[0] / "training.json"
     if info.is_file():
         metrics["train_minutes"] = json.loads(info.read_text())["train_seconds"] / 60

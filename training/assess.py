@@ -65,8 +65,16 @@ def calibrate(
 
 
 def score(predictor: Predictor, rows: Sequence[Mapping[str, Any]], progress: Any = None, label: str = "test") -> dict[str, float]:
+    return score_with_predictions(predictor, rows, progress, label)[0]
+
+
+def score_with_predictions(
+    predictor: Predictor, rows: Sequence[Mapping[str, Any]], progress: Any = None, label: str = "test"
+) -> tuple[dict[str, float], list[Prediction]]:
+    """:func:`score`, and the predictions it scored (for comparisons per document)."""
     raws, s_per_page = raw_outputs(predictor, rows, progress, label)
-    metrics = score_predictions(predictions(predictor, raws, rows), rows)
+    preds = predictions(predictor, raws, rows)
+    metrics = score_predictions(preds, rows)
     metrics["gate_score"] = gate_score(metrics)
     metrics["seconds_per_page"] = s_per_page
-    return metrics
+    return metrics, preds
