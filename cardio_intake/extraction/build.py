@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +17,8 @@ from cardio_intake.extraction.entities import (
     decode_page,
     spans_to_fields,
 )
-from cardio_intake.extraction.order_intents import order_intent_evidence
+from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
+from cardio_intake.extraction.printed_orders import PRINTED_ORDER_CONFIDENCE, printed_order_intents
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
@@ -105,6 +107,12 @@ def intent_predictions(
     return sorted(listed, key=lambda i: -i.confidence)
 
 
+@lru_cache(maxsize=1)
+def _order_terms() -> dict[str, list[str]]:
+    """The services' order terms (policies/services.yaml), read once per process."""
+    return service_order_terms()
+
+
 def build_prediction(
     raw: RawDocumentOutput,
     calibration: Calibration,
@@ -130,13 +138,20 @@ def build_prediction(
             ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
         intents = intent_predictions(logits, calibration, referral_intent_evidence(fx, ref_spans, calibration))
+        printed = not intents and calibration.printed_order_fallback
+        if printed:
+            words = [w for p in page_idx for w in raw.pages[p].words]
+            intents = [
+                IntentPrediction(label=label, confidence=PRINTED_ORDER_CONFIDENCE)  # type: ignore[arg-type]
+                for label in printed_order_intents(words, _order_terms())
+            ]
         referrals.append(
             ReferralPrediction(
                 pages=[p + 1 for p in page_idx],
                 intents=intents,
                 entities=[s.to_prediction() for s in ref_spans],
                 fields=fx.fields,
-                review=review_referral(fx, intents, calibration),
+                review=review_referral(fx, intents, calibration, intents_printed=printed),
                 field_confidence={k: round(v, 6) for k, v in fx.confidence.items()},
             )
         )

@@ -190,6 +190,11 @@ class Calibration(BaseModel):
         description="an intent's confidence also takes (noisy-OR) its strongest order line: span confidence x "
         "the order-line model's probability (fitted on validation intent F1)",
     )
+    printed_order_fallback: bool = Field(
+        default=True,
+        description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
+        "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(

@@ -24,8 +24,9 @@ from cardio_intake.schemas import IntentPrediction, Review
 
 
 def review_reasons(
-    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration
+    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_printed: bool = False
 ) -> list[str]:
+    """``intents_printed``: the intents are the printed-order fallback's, which no model confidence backs."""
     reasons: list[str] = []
     values = fx.fields.model_dump()
     for name in calibration.critical_fields:
@@ -41,7 +42,7 @@ def review_reasons(
             reasons.append(f"inconsistent:{name}")
     if not intents:
         reasons.append("missing:intent")
-    elif any(i.confidence < calibration.intent_review_thresholds.get(i.label, 0.5) for i in intents):
+    elif intents_printed or any(i.confidence < calibration.intent_review_thresholds.get(i.label, 0.5) for i in intents):
         reasons.append("low_confidence:intent")
     for name in FIELD_NAMES:
         if name in fx.invalid and name not in calibration.critical_fields:
@@ -52,7 +53,7 @@ def review_reasons(
 
 
 def review_referral(
-    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration
+    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_printed: bool = False
 ) -> Review:
-    reasons = review_reasons(fx, intents, calibration)
+    reasons = review_reasons(fx, intents, calibration, intents_printed)
     return Review(needed=bool(reasons), reasons=reasons)

@@ -1,0 +1,80 @@
+"""The printed-order fallback: intents from CPT codes and service names on a referral the model lists
+nothing for (cardio_intake/extraction/printed_orders.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cardio_intake.extraction.build import build_prediction
+from cardio_intake.extraction.calibration import Calibration
+from cardio_intake.extraction.order_intents import service_order_terms
+from cardio_intake.extraction.printed_orders import (
+    MAX_PRINTED_INTENTS,
+    printed_cpt_intents,
+    printed_order_intents,
+    printed_term_intents,
+)
+from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
+from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
+
+TERMS = service_order_terms()
+
+
+def words(text: str) -> list[str]:
+    """OCR words of a line."""
+    return text.split()
+
+
+def test_cpt_codes_in_contract_ranges_after_ocr_digit_fixes() -> None:
+    # "9328S" is 93288 (S read for 5 in a digit run); "12345" lies in no range; "(93306)," loses its brackets
+    assert printed_cpt_intents(["Cardiology", "-", "PPM", "check", "-", "9328S"]) == {"device_check"}
+    assert printed_cpt_intents(["(93306),", "12345", "Zip", "37262"]) == {"echo_tte"}
+    assert printed_cpt_intents(["no", "codes", "here"]) == set()
+
+
+def test_service_names_match_whole_words_only() -> None:
+    assert printed_term_intents(words("Please arrange a 24 hour Holter"), TERMS) == {"rhythm_monitor"}
+    # "TEE" inside "committee" and "ETT" inside "Bennett" are not orders
+    assert printed_term_intents(words("reviewed by the committee Dr. Bennett"), TERMS) == set()
+    assert printed_term_intents(words("CARDIAC   MRI with gadolinium"), TERMS) == {"cardiac_mri"}
+
+
+def test_codes_come_before_names_and_an_order_menu_says_nothing() -> None:
+    # a code in a range decides, and the history's "echocardiogram" is not read beside it
+    assert printed_order_intents(words("prior echocardiogram normal . order 93224"), TERMS) == ["rhythm_monitor"]
+    # a code in no range (93000, a resting ECG) is no code: the names are read
+    assert printed_order_intents(words("prior echocardiogram normal . CPT 93000"), TERMS) == ["echo_tte"]
+    menu = ["99204", "93306", "75574", "93458", "93620"]  # a checkbox sheet prints every service it offers
+    assert len(printed_cpt_intents(menu)) > MAX_PRINTED_INTENTS
+    assert printed_order_intents(menu, TERMS) == []
+    # several intents, in contract order
+    assert printed_order_intents(words("Holter monitor and TTE"), TERMS) == ["echo_tte", "rhythm_monitor"]
+
+
+def _silent_page(words: list[str]) -> RawPageOutput:
+    """A page the tagger read as all "O" and the intent head is silent on."""
+    logits = np.zeros((len(words), len(BIO_LABELS)))
+    logits[:, 0] = 8.0
+    boxes = [(10 * i, 10, 10 * i + 8, 20) for i in range(len(words))]
+    pt = np.zeros(len(PAGE_TYPES))
+    pt[PAGE_TYPES.index("referral_order")] = 5.0
+    return RawPageOutput(words=words, boxes=boxes, tag_logits=logits, page_type_logits=pt)
+
+
+def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
+    silent = np.full(len(INTENTS), -6.0)
+    raw = RawDocumentOutput(
+        pages=[_silent_page(words("Referral : Cardiology - PPM check - 93288 - Emergent"))],
+        referral_pages=[[0]], intent_logits=[silent],
+    )
+    ref = build_prediction(raw, Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert [i.label for i in ref.intents] == ["device_check"]
+    assert "low_confidence:intent" in ref.review.reasons and "missing:intent" not in ref.review.reasons
+    off = build_prediction(raw, Calibration(printed_order_fallback=False), "x.tif", "sha256:1").referrals[0]
+    assert off.intents == [] and "missing:intent" in off.review.reasons
+    # the head lists an intent: the printed code does not add to it
+    head = silent.copy()
+    head[INTENTS.index("consult")] = 6.0
+    listed = raw.model_copy(update={"intent_logits": [head]}) if hasattr(raw, "model_copy") else None
+    raw2 = listed or RawDocumentOutput(pages=raw.pages, referral_pages=[[0]], intent_logits=[head])
+    assert [i.label for i in build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
