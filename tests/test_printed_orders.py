@@ -37,6 +37,9 @@ def test_service_names_match_whole_words_only() -> None:
     # "TEE" inside "committee" and "ETT" inside "Bennett" are not orders
     assert printed_term_intents(words("reviewed by the committee Dr. Bennett"), TERMS) == set()
     assert printed_term_intents(words("CARDIAC   MRI with gadolinium"), TERMS) == {"cardiac_mri"}
+    # a term inside a longer term of another service counts for the longer one only
+    assert printed_term_intents(words("Order: CT coronary angiography"), TERMS) == {"cardiac_ct"}
+    assert printed_term_intents(words("coronary angiography"), TERMS) == {"cardiac_cath"}
 
 
 def test_codes_come_before_names_and_an_order_menu_says_nothing() -> None:
@@ -78,3 +81,17 @@ def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
     listed = raw.model_copy(update={"intent_logits": [head]}) if hasattr(raw, "model_copy") else None
     raw2 = listed or RawDocumentOutput(pages=raw.pages, referral_pages=[[0]], intent_logits=[head])
     assert [i.label for i in build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
+
+
+def test_only_order_pages_are_read() -> None:
+    """A clinical note's history ("Holter monitor report") is not an order: the fallback reads the
+    pages typed as orders or cover sheets."""
+    silent = np.full(len(INTENTS), -6.0)
+    note = _silent_page(words("HOLTER MONITOR REPORT : sinus rhythm"))
+    note.page_type_logits = np.where(np.arange(len(PAGE_TYPES)) == PAGE_TYPES.index("clinical_note"), 5.0, 0.0)
+    order = _silent_page(words("Rx : cardiology consult"))
+    both = RawDocumentOutput(pages=[order, note], referral_pages=[[0, 1]], intent_logits=[silent])
+    assert [i.label for i in build_prediction(both, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
+    alone = RawDocumentOutput(pages=[note], referral_pages=[[0]], intent_logits=[silent])
+    ref = build_prediction(alone, Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.intents == [] and "missing:intent" in ref.review.reasons

@@ -18,7 +18,11 @@ from cardio_intake.extraction.entities import (
     spans_to_fields,
 )
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
-from cardio_intake.extraction.printed_orders import PRINTED_ORDER_CONFIDENCE, printed_order_intents
+from cardio_intake.extraction.printed_orders import (
+    ORDER_PAGE_TYPES,
+    PRINTED_ORDER_CONFIDENCE,
+    printed_order_intents,
+)
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
@@ -140,7 +144,7 @@ def build_prediction(
         intents = intent_predictions(logits, calibration, referral_intent_evidence(fx, ref_spans, calibration))
         printed = not intents and calibration.printed_order_fallback
         if printed:
-            words = [w for p in page_idx for w in raw.pages[p].words]
+            words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]
             intents = [
                 IntentPrediction(label=label, confidence=PRINTED_ORDER_CONFIDENCE)  # type: ignore[arg-type]
                 for label in printed_order_intents(words, _order_terms())

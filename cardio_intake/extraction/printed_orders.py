@@ -41,23 +41,36 @@ def printed_cpt_intents(words: Iterable[str]) -> set[str]:
 
 @lru_cache(maxsize=8)
 def _term_patterns(terms: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    out = []
-    for intent, names in terms:
-        alternatives = "|".join(re.escape(n.lower()) for n in sorted(names, key=len, reverse=True))
-        out.append((intent, re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")))
-    return tuple(out)
+    # one pattern per term (not per intent): every occurrence of every term is found, so that a term
+    # inside a longer one of another service ("coronary angiography" in "CT coronary angiography") can yield
+    return tuple(
+        (intent, re.compile(rf"(?=(?<![a-z0-9])({re.escape(name.lower())})(?![a-z0-9]))"))
+        for intent, names in terms
+        for name in names
+    )
 
 
 def printed_term_intents(words: Iterable[str], order_terms: Mapping[str, Sequence[str]]) -> set[str]:
-    """Intents whose order terms (whole words, case-insensitive) appear in the words."""
+    """Intents whose order terms (whole words, case-insensitive) appear in the words; an occurrence
+    inside a longer term's occurrence counts for the longer one only."""
     text = re.sub(r"\s+", " ", " ".join(words).lower())
     key = tuple((intent, tuple(names)) for intent, names in sorted(order_terms.items()) if names)
-    return {intent for intent, pattern in _term_patterns(key) if pattern.search(text)}
+    hits = [(m.start(1), m.end(1), intent) for intent, pattern in _term_patterns(key) for m in pattern.finditer(text)]
+    return {
+        intent
+        for start, end, intent in hits
+        if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in hits)
+    }
+
+
+#: Where orders are printed. A clinical note or a test result names services as history ("Holter
+#: monitor report", "proceeded with cardiac catheterization"), not as this referral's order.
+ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
 
 
 def printed_order_intents(words: Sequence[str], order_terms: Mapping[str, Sequence[str]]) -> list[str]:
     """The intents the printed CPT codes name, else those the order terms name; none when either
-    names more than ``MAX_PRINTED_INTENTS`` (contract order)."""
+    names more than ``MAX_PRINTED_INTENTS`` (contract order). ``words``: the referral's order pages'."""
     for found in (printed_cpt_intents(words), printed_term_intents(words, order_terms)):
         if found:
             return sorted(found, key=INTENTS.index) if len(found) <= MAX_PRINTED_INTENTS else []
