@@ -95,3 +95,16 @@ def test_only_order_pages_are_read() -> None:
     alone = RawDocumentOutput(pages=[note], referral_pages=[[0]], intent_logits=[silent])
     ref = build_prediction(alone, Calibration(), "x.tif", "sha256:1").referrals[0]
     assert ref.intents == [] and "missing:intent" in ref.review.reasons
+
+
+def test_cpt_evidence_of_an_order_menu_is_none() -> None:
+    """Two codes are two orders; a sheet printing five services' codes is a menu, not evidence."""
+    from cardio_intake.extraction.build import cpt_intent_evidence
+    from cardio_intake.extraction.entities import FieldExtraction
+    from cardio_intake.schemas import Fields
+
+    def fx(codes: list[str]) -> FieldExtraction:
+        return FieldExtraction(fields=Fields(cpt=codes), item_confidence={"cpt": [0.9] * len(codes)})
+
+    assert cpt_intent_evidence(fx(["93306", "93224"])) == {"echo_tte": 0.9, "rhythm_monitor": 0.9}
+    assert cpt_intent_evidence(fx(["99204", "93306", "75574", "93458", "93620"])) == {}

@@ -19,6 +19,7 @@ from cardio_intake.extraction.entities import (
 )
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
 from cardio_intake.extraction.printed_orders import (
+    MAX_PRINTED_INTENTS,
     ORDER_PAGE_TYPES,
     PRINTED_ORDER_CONFIDENCE,
     printed_order_intents,
@@ -64,13 +65,15 @@ class IntentEvidence:
 
 def cpt_intent_evidence(fx: FieldExtraction) -> dict[str, float]:
     """Per intent, the confidence of the most confident valid CPT code of the referral that lies in
-    the intent's contract range ("93306" on the order is as plain as "echo" in the text)."""
+    the intent's contract range ("93306" on the order is as plain as "echo" in the text). None when
+    the codes name more services than a referral orders: a checkbox sheet's menu, every code printed
+    whether ticked or not, is no evidence of what was ordered."""
     evidence: dict[str, float] = {}
     for code, conf in zip(fx.fields.cpt, fx.item_confidence.get("cpt", []), strict=False):
         intent = intent_for_cpt(code)
         if intent is not None:
             evidence[intent] = max(conf, evidence.get(intent, 0.0))
-    return evidence
+    return evidence if len(evidence) <= MAX_PRINTED_INTENTS else {}
 
 
 def referral_intent_evidence(fx: FieldExtraction, spans: Sequence[Span], calibration: Calibration) -> IntentEvidence:
