@@ -4,6 +4,7 @@ layout families after OCR (the OCR-aligned dataset's test split).
     .venv/bin/python bench/bench_model.py --train                 # train default + text-only, then compare
     .venv/bin/python bench/bench_model.py --layout models/runs/default/model --text models/runs/default_text/model
     .venv/bin/python bench/bench_model.py ... --also "fixed families only=models/runs/control_fixed/model"
+    .venv/bin/python bench/bench_model.py ... --extra-test data/fresh7/dataset   # a second corpus's test split too
 
 Figures: intent micro-F1, entity span F1, per-field exact match, critical-field straight-through
 rate, auto rate (no review) and its error, model-only CPU seconds per page, training time. The last
@@ -75,6 +76,19 @@ def score_baseline(splits: dict[str, list[dict[str, Any]]]) -> tuple[dict[str, f
     return out, predict_rows(model, splits["test"], calibration, "baseline predictions")
 
 
+def extra_test_rows(datasets: list[Path]) -> list[dict[str, Any]]:
+    """The test splits of ``datasets``, each row's doc_id prefixed with its corpus's name so that packets
+    of two corpora never share an id."""
+    from training.baseline import load_splits
+
+    rows = []
+    for path in datasets:
+        name = path.parent.name if path.name == "dataset" else path.name
+        for row in load_splits(path).get("test", []):
+            rows.append({**row, "doc_id": f"{name}/{row['doc_id']}"})
+    return rows
+
+
 def print_differences(preds: dict[str, list[Any]], rows: list[dict[str, Any]], n_resamples: int) -> None:
     """The first column minus each other one, with a paired bootstrap interval over test documents."""
     from rich.console import Console
@@ -125,6 +139,9 @@ def main() -> int:
     ap.add_argument("--also", action="append", default=[], metavar="NAME=MODEL",
                     help="another model scored in the same run on the same test rows (a run trained on another "
                          "corpus, an earlier config); repeatable")
+    ap.add_argument("--extra-test", action="append", default=[], type=Path, metavar="DATASET",
+                    help="another dataset whose test split joins this one's (a second corpus of the same held-out "
+                         "families, e.g. another seed): more test documents, tighter intervals; repeatable")
     ap.add_argument("--no-baseline", action="store_true", help="skip the scikit-learn baseline")
     ap.add_argument("--recalibrate", action="store_true",
                     help="refit the transformers' calibration on the validation split first (models saved before a "
@@ -144,7 +161,7 @@ def main() -> int:
     from training.baseline import load_splits
 
     splits = load_splits(args.dataset)
-    test = splits["test"]
+    splits["test"] = test = splits["test"] + extra_test_rows(args.extra_test)
     t0 = time.time()
     layout, text = args.layout, args.text
     if args.train:

@@ -1,0 +1,38 @@
+"""bench/bench_model.py's --extra-test: a second corpus's test packets join the test rows under ids of
+their own."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from datasets import Dataset, DatasetDict
+
+SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_model.py"
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_model", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(ids: list[str]) -> Dataset:
+    return Dataset.from_list([{"doc_id": i, "words": [["x"]]} for i in ids])
+
+
+def _save(path: Path, test_ids: list[str]) -> Path:
+    DatasetDict({"train": _rows(["packet-00001"]), "test": _rows(test_ids)}).save_to_disk(str(path))
+    return path
+
+
+def test_extra_test_rows_are_prefixed_with_their_corpus(tmp_path: Path) -> None:
+    fresh = _save(tmp_path / "fresh7" / "dataset", ["packet-00016", "packet-00020"])
+    other = _save(tmp_path / "other", ["packet-00016"])
+    rows = _bench().extra_test_rows([fresh, other])
+    assert [r["doc_id"] for r in rows] == ["fresh7/packet-00016", "fresh7/packet-00020", "other/packet-00016"]
+    assert rows[0]["words"] == [["x"]]  # the rest of the row is kept
+    assert _bench().extra_test_rows([]) == []
