@@ -212,6 +212,25 @@ def test_names_in_capitals_lose_trailing_lowercase_specks() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Perry. Thomas", "Perry, Thomas"),  # the comma after a leading surname read as a period
+        ("Priya lvanov", "Priya Ivanov"),  # "l" for "I" before a consonant
+        ("ME! GREEN", "MEI GREEN"),  # "!" for "I" in capitals
+        # what a real name has stays: an initial's or an abbreviation's period, a comma already there,
+        # a lowercase "l" before a vowel, a leading "L"
+        ("Maria L. Gonzalez", "Maria L. Gonzalez"),
+        ("St. John Smith", "St. John Smith"),
+        ("Gonzalez. Maria, L", "Gonzalez. Maria, L"),
+        ("Alan lee", "Alan lee"),
+        ("Lloyd Banks", "Lloyd Banks"),
+    ],
+)
+def test_name_ocr_slips_no_name_has_are_repaired(text: str, expected: str) -> None:
+    assert normalize_name(text).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("W339168607", "W339168607"),  # Aetna
         ("1EG4-TE5-MK73", "1EG4-TE5-MK73"),  # a dashed MBI
         ("U11591144 03", "U11591144 03"),  # Cigna with its suffix

@@ -338,6 +338,24 @@ def _trim_name_edges(s: str) -> str:
     return s[first : last + 1]
 
 
+# "Perry. Thomas": the comma of a surname-first name read as a period (a surname of three letters or more:
+# "L." and "St." are an initial and an abbreviation)
+_SURNAME_PERIOD_RE = re.compile(r"^([A-Z][a-zA-Z'-]{2,})\.(\s+[A-Z])")
+# "lvanov": a capitalized word's "I" read as "l"; no name starts with "l" and a consonant
+_LOWER_L_RE = re.compile(r"(?<![\w'-])l(?=[b-df-hj-np-tv-xz][a-z])")
+# "ME! GREEN": in a word in capitals, "!" is an "I" (a name has no exclamation mark)
+_BANG_RE = re.compile(r"(?<=[A-Z])!|!(?=[A-Z])")
+
+
+def _repair_name_ocr(s: str) -> str:
+    """OCR slips in a name that no real name has: a period for the comma after a surname that starts
+    the name, "l" for "I" at the start of a word, "!" for "I" in capitals."""
+    if "," not in s:
+        s = _SURNAME_PERIOD_RE.sub(r"\1,\2", s)
+    s = _LOWER_L_RE.sub("I", s)
+    return _BANG_RE.sub("I", s)
+
+
 def normalize_name(text: str) -> Norm[str]:
     """A person's name as written, without titles or credentials: ``Dr. Alan Whitfield, MD`` ->
     ``Alan Whitfield``; ``Gonzalez, Maria L`` stays as written."""
@@ -355,6 +373,7 @@ def normalize_name(text: str) -> Norm[str]:
         return _bad("empty")
     # names are written capitalized or in capitals ("de la Cruz" has particles, but not a majority of them);
     # mostly-lowercase words are a form label or OCR noise tagged as a name ("Fecha de nacimiento", "ian, ebarvh")
+    s = _repair_name_ocr(s)
     words = re.findall(r"[^\W\d_]+", s)
     if 2 * sum(w[0].islower() for w in words) > len(words):
         return _bad("not a name: mostly lowercase words")
