@@ -232,7 +232,7 @@ def test_build_prediction_low_confidence_goes_to_review() -> None:
     assert "missing:intent" in build_prediction(raw, strict, "x.pdf", "sha256:1", today=TODAY).referrals[0].review.reasons
     # with the fallback, the page's printed CPT 93306 gives the intent back, still for a person to confirm
     printed = build_prediction(raw, strict.model_copy(update={"printed_order_fallback": True}), "x.pdf", "sha256:1", today=TODAY)
-    assert [(i.label, i.confidence) for i in printed.referrals[0].intents] == [("echo_tte", 0.5)]
+    assert [(i.label, i.confidence) for i in printed.referrals[0].intents] == [("echo_tte", 0.6)]  # its threshold
     assert "low_confidence:intent" in printed.referrals[0].review.reasons
 
 

@@ -73,6 +73,9 @@ def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
     ref = build_prediction(raw, Calibration(), "x.tif", "sha256:1").referrals[0]
     assert [i.label for i in ref.intents] == ["device_check"]
     assert "low_confidence:intent" in ref.review.reasons and "missing:intent" not in ref.review.reasons
+    # listed at its listing threshold, so that it passes it as the contract's intents do
+    strict = Calibration(intent_thresholds=dict.fromkeys(INTENTS, 0.7))
+    assert [i.confidence for i in build_prediction(raw, strict, "x.tif", "sha256:1").referrals[0].intents] == [0.7]
     off = build_prediction(raw, Calibration(printed_order_fallback=False), "x.tif", "sha256:1").referrals[0]
     assert off.intents == [] and "missing:intent" in off.review.reasons
     # the head lists an intent: the printed code does not add to it

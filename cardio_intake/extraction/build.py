@@ -21,7 +21,6 @@ from cardio_intake.extraction.order_intents import order_intent_evidence, servic
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
     ORDER_PAGE_TYPES,
-    PRINTED_ORDER_CONFIDENCE,
     printed_order_intents,
 )
 from cardio_intake.extraction.review import review_referral
@@ -149,7 +148,7 @@ def build_prediction(
         if printed:
             words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]
             intents = [
-                IntentPrediction(label=label, confidence=PRINTED_ORDER_CONFIDENCE)  # type: ignore[arg-type]
+                IntentPrediction(label=label, confidence=calibration.intent_thresholds.get(label, 0.5))  # type: ignore[arg-type]
                 for label in printed_order_intents(words, _order_terms())
             ]
         referrals.append(

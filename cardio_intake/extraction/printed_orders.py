@@ -6,8 +6,9 @@ then stays under every threshold. An empty intent list is certain to be wrong; t
 still on the page as a CPT code in a contract range ("93288") or a standard service name ("PPM check",
 "Holter monitor"). This fallback lists what those say, and only when they say little: a checkbox
 order sheet prints every service it offers, and a page that names more services than a referral
-ever orders (``MAX_PRINTED_INTENTS``) tells nothing. The referral still goes to a person
-(``low_confidence:intent``): the fallback saves the reading, not the review.
+ever orders (``MAX_PRINTED_INTENTS``) tells nothing. A printed intent is listed at its listing
+threshold (the contract lists only what passes it; no model stands behind it to say more) and the
+referral still goes to a person (``low_confidence:intent``): the fallback saves the reading, not the review.
 
 Codes come first: a code in a contract range is unambiguous where a name may be history ("had an echo").
 """
@@ -24,8 +25,6 @@ from cardio_intake.labels import INTENTS, intent_for_cpt
 #: The most intents a referral orders in the training corpus is 3 (1 of 127; 50 order 2): a page naming
 #: more is an order menu or a history, not this referral's order.
 MAX_PRINTED_INTENTS = 3
-#: The confidence a printed intent is listed with: no model stands behind it.
-PRINTED_ORDER_CONFIDENCE = 0.5
 _EDGE = ".,;:()[]#*"
 
 
