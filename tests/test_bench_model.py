@@ -3,21 +3,16 @@ their own."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 from datasets import Dataset, DatasetDict
 
-SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_model.py"
+from tests.bench_scripts import load_bench_script
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_model", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("bench_model")
 
 
 def _rows(ids: list[str]) -> Dataset:

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "device_train.py"
+from tests.bench_scripts import load_bench_script
 
 
 def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("device_train", SCRIPT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("device_train")
 
 
 def test_save_parts_stays_under_the_limit_and_loses_nothing(tmp_path: Path) -> None:
