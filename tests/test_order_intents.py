@@ -167,7 +167,13 @@ def test_fit_calibration_fuses_order_lines_when_the_head_misses_them() -> None:
     assert cal.fitted["intent_f1/fusion_orders"] > cal.fitted["intent_f1/fusion_head"]
     fused = build_prediction(raws[0], cal, "d", "sha256:d", today=TODAY).referrals[0]
     assert [i.label for i in fused.intents] == ["rhythm_monitor"]
-    plain = build_prediction(raws[0], cal.model_copy(update={"order_intent_fusion": False}), "d", "sha256:d", today=TODAY)
+    # unfused, the head lists nothing (and the printed-order fallback, which reads "Holter monitor" off the
+    # page at its listing threshold, is what is left to give it back)
+    unfused = cal.model_copy(update={"order_intent_fusion": False, "printed_order_fallback": False})
+    plain = build_prediction(raws[0], unfused, "d", "sha256:d", today=TODAY)
     assert plain.referrals[0].intents == []
+    printed = build_prediction(raws[0], unfused.model_copy(update={"printed_order_fallback": True}), "d", "sha256:d", today=TODAY)
+    assert [i.label for i in printed.referrals[0].intents] == ["rhythm_monitor"]
+    assert "low_confidence:intent" in printed.referrals[0].review.reasons
     consult = build_prediction(raws[1], cal, "d", "sha256:d", today=TODAY).referrals[0]
     assert [i.label for i in consult.intents] == ["consult"]
