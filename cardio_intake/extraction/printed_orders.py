@@ -19,12 +19,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from cardio_intake.extraction.normalize import _fix_digits
+from cardio_intake.extraction.normalize import fix_digit_run
 from cardio_intake.labels import INTENTS, intent_for_cpt
 
 #: The most intents a referral orders in the training corpus is 3 (1 of 127; 50 order 2): a page naming
 #: more is an order menu or a history, not this referral's order.
 MAX_PRINTED_INTENTS = 3
+
+#: Where orders are printed. A clinical note or a test result names services as history ("Holter
+#: monitor report", "proceeded with cardiac catheterization"), not as this referral's order.
+ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
 _EDGE = ".,;:()[]#*"
 
 
@@ -32,7 +36,7 @@ def printed_cpt_intents(words: Iterable[str]) -> set[str]:
     """Intents of the words that are CPT codes in a contract range, after the digit-run OCR fixes."""
     found = set()
     for word in words:
-        intent = intent_for_cpt(_fix_digits(word.strip(_EDGE)))
+        intent = intent_for_cpt(fix_digit_run(word.strip(_EDGE)))
         if intent is not None:
             found.add(intent)
     return found
@@ -60,11 +64,6 @@ def printed_term_intents(words: Iterable[str], order_terms: Mapping[str, Sequenc
         for start, end, intent in hits
         if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in hits)
     }
-
-
-#: Where orders are printed. A clinical note or a test result names services as history ("Holter
-#: monitor report", "proceeded with cardiac catheterization"), not as this referral's order.
-ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
 
 
 def printed_order_intents(words: Sequence[str], order_terms: Mapping[str, Sequence[str]]) -> list[str]:
