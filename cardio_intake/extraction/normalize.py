@@ -64,7 +64,7 @@ def _clean(text: str) -> str:
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
 
 
-def fix_digit_run(token: str) -> str:
+def _fix_digits(token: str) -> str:
     digits = sum(c.isdigit() for c in token)
     alnum = sum(c.isalnum() for c in token)
     if alnum and digits / alnum >= 0.6:
@@ -162,7 +162,7 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
     if not s:
         return _bad("empty")
     raw = s  # month names must be matched before OCR digit fixes ("08-Jul-1997" must not become "Ju1")
-    s = " ".join(fix_digit_run(tok) for tok in s.split(" "))
+    s = " ".join(_fix_digits(tok) for tok in s.split(" "))
     parsed: tuple[str, int, int] | None = None  # (year text, month, day)
     for pat in _NUMERIC_PATTERNS:
         m = pat.match(s)
@@ -208,7 +208,7 @@ def normalize_phone(text: str) -> Norm[str]:
     with 2-9 (the NANP rule); an extension is dropped."""
     s = _EXTENSION_RE.sub("", _clean(text))
     s = re.sub(r"^(?:tel|ph|phone|fax|f|p|t)\s*[:#.]?\s*", "", s, flags=re.I)
-    digits = "".join(c for c in fix_digit_run(s.replace(" ", "")) if c.isdigit())
+    digits = "".join(c for c in _fix_digits(s.replace(" ", "")) if c.isdigit())
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     if len(digits) != 10:
@@ -272,7 +272,7 @@ def npi_check_digit_ok(npi: str) -> bool:
 def normalize_npi(text: str) -> Norm[str]:
     """Ten digits starting with 1 or 2 whose check digit passes the Luhn test (80840 prefix)."""
     s = re.sub(r"^(?:npi)\s*[:#.]?\s*", "", _clean(text), flags=re.I)
-    digits = "".join(c for c in fix_digit_run(s.replace(" ", "").replace("-", "")) if c.isdigit())
+    digits = "".join(c for c in _fix_digits(s.replace(" ", "").replace("-", "")) if c.isdigit())
     if len(digits) != 10:
         return _bad("wrong_length")
     if digits[0] not in "12":
@@ -292,7 +292,7 @@ def normalize_cpt(text: str) -> Norm[str]:
     A trailing modifier (``93306-26``) is dropped."""
     s = _clean(text).upper().replace(" ", "")
     s = re.sub(r"^(?:CPT|HCPCS)[:#]?", "", s)
-    m = _CPT_RE.match(s) or _CPT_RE.match(fix_digit_run(s[:5]) + s[5:])
+    m = _CPT_RE.match(s) or _CPT_RE.match(_fix_digits(s[:5]) + s[5:])
     if not m:
         return _bad("bad_format")
     return Norm(m["code"])

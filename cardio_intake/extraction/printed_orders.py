@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from cardio_intake.extraction.normalize import fix_digit_run
+from cardio_intake.extraction.normalize import normalize_cpt
 from cardio_intake.labels import INTENTS, intent_for_cpt
 
 #: The most intents a referral orders in the training corpus is 3 (1 of 127; 50 order 2): a page naming
@@ -29,14 +29,15 @@ MAX_PRINTED_INTENTS = 3
 #: Where orders are printed. A clinical note or a test result names services as history ("Holter
 #: monitor report", "proceeded with cardiac catheterization"), not as this referral's order.
 ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
-_EDGE = ".,;:()[]#*"
 
 
 def printed_cpt_intents(words: Iterable[str]) -> set[str]:
-    """Intents of the words that are CPT codes in a contract range, after the digit-run OCR fixes."""
+    """Intents of the words that are CPT codes in a contract range, read as the CPT field is
+    (``normalize_cpt``: OCR digit fixes, brackets, a modifier) less a sentence's final period."""
     found = set()
     for word in words:
-        intent = intent_for_cpt(fix_digit_run(word.strip(_EDGE)))
+        code = normalize_cpt(word.rstrip(".")).value
+        intent = intent_for_cpt(code) if code else None
         if intent is not None:
             found.add(intent)
     return found
