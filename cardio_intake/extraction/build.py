@@ -40,7 +40,10 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
     probs = softmax(logits, calibration.tag_temperature)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
-    return decode_page(page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding)
+    return decode_page(
+        page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding,
+        split_lines=calibration.split_order_lines, complete_payers=calibration.complete_payers,
+    )
 
 
 def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> list[list[Span]]:

@@ -195,6 +195,16 @@ class Calibration(BaseModel):
         description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
+    split_order_lines: bool = Field(
+        default=True,
+        description="a PROCEDURE span that runs over two text lines is one span per line "
+        "(extraction/lines.py); not fitted: an order list prints one service per line",
+    )
+    complete_payers: bool = Field(
+        default=True,
+        description="a payer span grows by up to two words on its line to the payer directory name it is part of "
+        "(payer_words.complete_payer); not fitted",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(

@@ -18,13 +18,19 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
+from cardio_intake.extraction.lines import line_runs
 from cardio_intake.extraction.normalize import normalize_field
+from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
 from cardio_intake.schemas import EntityPrediction, Fields
 
 SpanReduce = Literal["mean", "min"]
 TagDecoding = Literal["argmax", "viterbi", "viterbi_joined"]
 FieldSelection = Literal["confidence", "support"]
+
+#: Entities printed one per line: a span of them that wraps is two of them (``lines.py``). Diagnoses
+#: are not cut: on the bench's splits cutting them too changed nothing but one diagnosis list, for the worse.
+LINE_TYPES = frozenset({"PROCEDURE"})
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -123,10 +129,15 @@ def decode_page(
     page: int,
     reduce: SpanReduce = "mean",
     decoding: TagDecoding = "argmax",
+    split_lines: bool = False,
+    complete_payers: bool = False,
 ) -> list[Span]:
     """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
-    adjacent words of a single-valued field joined into one value (``viterbi_joined``)."""
+    adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
+    ``split_lines`` an order (PROCEDURE) span that runs over two text lines becomes one span per line
+    (``lines.py``); with ``complete_payers`` a payer span grows to the directory name it is part of
+    (``payer_words.complete_payer``), its confidence still that of the words the tagger marked."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
@@ -136,11 +147,16 @@ def decode_page(
         ids = probs.argmax(axis=1).tolist()
     else:
         ids = viterbi_tags(probs, join_single_valued=decoding == "viterbi_joined")
-    tags = [BIO_LABELS[i] for i in ids]
+    tagged = tag_spans([BIO_LABELS[i] for i in ids])
+    if split_lines:
+        tagged = [(t, a, b) for t, s, e in tagged for a, b in (line_runs(s, e, boxes) if t in LINE_TYPES else [(s, e)])]
     out = []
-    for etype, s, e in tag_spans(tags):
+    taken = {i for _, s, e in tagged for i in range(s, e)}
+    for etype, s, e in tagged:
         word_p = probs[s:e][:, _TYPE_COLUMNS[etype]].sum(axis=1)
         conf = float(word_p.min() if reduce == "min" else word_p.mean())
+        if complete_payers and etype == "PAYER":
+            s, e = complete_payer(words, boxes, s, e, lambda i: i not in taken)
         out.append(
             Span(
                 type=etype,

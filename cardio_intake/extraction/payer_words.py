@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from cardio_intake import config
+from cardio_intake.extraction.lines import starts_new_line
 from cardio_intake.rules.models import PayersFile
 from cardio_intake.rules.payers import alias_key
 
@@ -132,3 +134,35 @@ def _repair_words(text: str, vocab: dict[str, str]) -> str:
         out.append(_cased(fixed, tok) if fixed is not None else tok)
         i += 1
     return " ".join(out)
+
+
+#: The most words a payer span is extended by on either side (carrier before a plan, "Health" after a carrier).
+MAX_COMPLETION_WORDS = 2
+
+
+def complete_payer(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], start: int, end: int, free: Callable[[int], bool]
+) -> tuple[int, int]:
+    """The payer span ``[start, end)`` grown to the longest run, up to ``MAX_COMPLETION_WORDS`` more words on
+    either side, on the span's line and in no other span, whose text (OCR-mended) is a directory name;
+    the span as it was when none is. On an unseen form the tagger often stops one word short of what is
+    printed ("Cigna" of "Cigna Health", "Medicare Part" of "Medicare Part B", "Medicare Advantage" after
+    "Aetna"): the directory tells where a payer's name ends where the tags do not."""
+    vocab, phrases = directory_words(), directory_phrases()
+    best = (start, end)
+    for before in range(MAX_COMPLETION_WORDS + 1):
+        for after in range(MAX_COMPLETION_WORDS + 1):
+            s, e = start - before, end + after
+            if (before, after) == (0, 0) or s < 0 or e > len(words) or e - s <= best[1] - best[0]:
+                continue
+            added = [*range(s, start), *range(end, e)]
+            if not all(free(i) for i in added) or any(starts_new_line(boxes[i - 1], boxes[i]) for i in range(s + 1, e)):
+                continue
+            # every added word is a directory word as it stands or one OCR slip from one ("Heelth"): a label
+            # ("Ins:"), a verb ("reserves") or a speck ("ee", "-") is not. The whole is then a directory name
+            # word for word; the phrase-level repair is not asked, it would absorb a stray word.
+            if all(word_key(_repair_words(words[i], vocab)) in vocab for i in added) and (
+                word_key(_repair_words(" ".join(words[s:e]), vocab)) in phrases
+            ):
+                best = (s, e)
+    return best

@@ -1,0 +1,36 @@
+"""Text lines from word boxes: where a run of words wraps to the next line.
+
+Why: an order list prints one service per line ("CONSULT - EVAL & TREAT" over "TREADMILL STRESS
+TEST"), and on a form the tagger has not seen it often tags two such lines as one PROCEDURE span. The
+order-line reader then reads the pair as one order and names one service ("consult"), so the second
+order is lost. A procedure span that wraps is cut into its lines. In the corpus's gold 5 of 272
+procedures run over two lines (a long name in a narrow cell): those come out as two spans, and the
+order-line reader still reads the first line's service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+#: Words share a line when their vertical extents overlap by at least this share of the shorter one.
+MIN_LINE_OVERLAP = 0.5
+
+
+def starts_new_line(prev: Sequence[int], box: Sequence[int]) -> bool:
+    """``box`` (x0, y0, x1, y1) begins a new line after ``prev``: it starts no further right than ``prev``
+    (the reading went back) and the two do not share a line's height. A word raised or lowered on the
+    same line (handwriting, skew) still lies to the right of the one before it."""
+    overlap = min(prev[3], box[3]) - max(prev[1], box[1])
+    shorter = max(1, min(prev[3] - prev[1], box[3] - box[1]))
+    return box[0] <= prev[0] and overlap < MIN_LINE_OVERLAP * shorter
+
+
+def line_runs(start: int, end: int, boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` cut where a word starts a new line: (start, end-exclusive) per line."""
+    runs, run_start = [], start
+    for i in range(start + 1, end):
+        if starts_new_line(boxes[i - 1], boxes[i]):
+            runs.append((run_start, i))
+            run_start = i
+    runs.append((run_start, end))
+    return runs

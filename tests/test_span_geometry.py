@@ -1,0 +1,167 @@
+"""Spans mended from the page's geometry and the payer directory: order lines cut where they wrap,
+payer names grown to the directory name the tagger stopped short of."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from cardio_intake.extraction.entities import decode_page
+from cardio_intake.extraction.lines import line_runs, starts_new_line
+from cardio_intake.extraction.order_intents import (
+    fit_order_intents,
+    order_intent_evidence,
+    service_order_terms,
+)
+from cardio_intake.extraction.payer_words import complete_payer
+from cardio_intake.labels import BIO_LABELS
+
+Box = tuple[int, int, int, int]
+
+
+def row_boxes(words: Sequence[str], x: int = 100, y: int = 300, height: int = 12) -> list[Box]:
+    """One text line of words, left to right, 8 units per letter and a 6-unit gap."""
+    boxes = []
+    for w in words:
+        boxes.append((x, y, x + 8 * len(w), y + height))
+        x += 8 * len(w) + 6
+    return boxes
+
+
+def tag_probs(tags: Sequence[str], sure: float = 0.9) -> np.ndarray:
+    p = np.full((len(tags), len(BIO_LABELS)), (1 - sure) / (len(BIO_LABELS) - 1))
+    for i, t in enumerate(tags):
+        p[i, BIO_LABELS.index(t)] = sure
+    return p
+
+
+def span_tags(etype: str, n: int) -> list[str]:
+    return [f"B-{etype}"] + [f"I-{etype}"] * (n - 1)
+
+
+# --- lines -----------------------------------------------------------------------------------------
+
+def test_a_word_back_at_the_left_and_below_starts_a_line() -> None:
+    assert starts_new_line((400, 300, 460, 312), (100, 320, 180, 332))
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (470, 303, 520, 315),  # raised or lowered on the same line (handwriting, skew)
+        (470, 320, 520, 332),  # lower but to the right: the next word of a sloping line
+        (100, 302, 180, 314),  # back left but level with it: OCR's reading order within one line
+    ],
+)
+def test_words_of_one_line_do_not_start_a_line(box: Box) -> None:
+    assert not starts_new_line((400, 300, 460, 312), box)
+
+
+def test_line_runs_cut_a_range_at_each_wrap() -> None:
+    first, second = ["CONSULT", "-", "EVAL", "&", "TREAT"], ["TREADMILL", "STRESS", "TEST"]
+    boxes = row_boxes(["Order:"], x=20, y=280) + row_boxes(first) + row_boxes(second, y=318)
+    assert line_runs(1, 9, boxes) == [(1, 6), (6, 9)]
+    assert line_runs(1, 6, boxes) == [(1, 6)]
+
+
+# --- order lines in decode_page ---------------------------------------------------------------------
+
+ORDER_WORDS = ["CONSULT", "-", "EVAL", "&", "TREAT", "TREADMILL", "STRESS", "TEST"]
+ORDER_BOXES = row_boxes(ORDER_WORDS[:5]) + row_boxes(ORDER_WORDS[5:], y=318)
+
+
+def test_a_procedure_span_over_two_lines_becomes_one_span_per_line() -> None:
+    probs = tag_probs(span_tags("PROCEDURE", 8))
+    merged = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, decoding="viterbi")
+    assert [s.text for s in merged] == ["CONSULT - EVAL & TREAT TREADMILL STRESS TEST"]
+    cut = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, decoding="viterbi", split_lines=True)
+    assert [(s.type, s.text, s.word_indices) for s in cut] == [
+        ("PROCEDURE", "CONSULT - EVAL & TREAT", [0, 1, 2, 3, 4]),
+        ("PROCEDURE", "TREADMILL STRESS TEST", [5, 6, 7]),
+    ]
+    assert cut[1].bbox == (ORDER_BOXES[5][0], 318, ORDER_BOXES[7][2], 330)
+
+
+def test_other_entities_over_two_lines_are_kept_whole() -> None:
+    words = ["Essential", "(primary)", "hypertension"]
+    boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
+    (span,) = decode_page(words, boxes, tag_probs(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)
+    assert span.text == "Essential (primary) hypertension"
+
+
+def test_cut_order_lines_let_the_order_reader_see_both_services() -> None:
+    reader = fit_order_intents([], service_order_terms())
+    assert reader is not None
+    probs = tag_probs(span_tags("PROCEDURE", 8))
+
+    def evidence(split: bool) -> dict[str, float]:
+        spans = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, split_lines=split)
+        return order_intent_evidence(reader, spans)
+
+    merged, cut = evidence(False), evidence(True)
+    assert cut["consult"] >= 0.5 and cut["exercise_stress"] >= 0.5
+    assert cut["exercise_stress"] > merged["exercise_stress"]
+
+
+# --- payer completion ---------------------------------------------------------------------------------
+
+def grown(words: Sequence[str], start: int, end: int, taken: Sequence[int] = (), boxes: Sequence[Box] | None = None) -> str:
+    s, e = complete_payer(words, boxes or row_boxes(words), start, end, lambda i: i not in taken)
+    return " ".join(words[s:e])
+
+
+@pytest.mark.parametrize(
+    ("words", "start", "end", "expected"),
+    [
+        (["Ins:", "Cigna", "Health", "ID:"], 1, 2, "Cigna Health"),  # carrier's full name after it
+        (["Medicare", "Part", "B"], 0, 2, "Medicare Part B"),
+        (["Plan:", "Aetna", "Medicare", "Advantage"], 2, 4, "Aetna Medicare Advantage"),  # carrier before the plan
+        (["Medicare", "(CMS)"], 0, 1, "Medicare (CMS)"),
+        (["UnitedHealthcare", "Choice", "Plus"], 0, 2, "UnitedHealthcare Choice Plus"),
+        (["Devoted", "Heelth"], 0, 1, "Devoted Heelth"),  # one OCR slip from a directory word still counts
+    ],
+)
+def test_a_payer_span_grows_to_the_directory_name_it_is_part_of(
+    words: list[str], start: int, end: int, expected: str
+) -> None:
+    assert grown(words, start, end) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "start", "end"),
+    [
+        (["Ins:", "Kaiser", "Permanente"], 1, 3),  # a label before the name is no part of it
+        (["is", "Medicare"], 1, 2),
+        (["Medicare", "-"], 0, 1),  # a stray dash
+        (["UnitedHealthcare", "Medicare", "Advantage", "reserves"], 0, 3),  # boilerplate goes on
+        (["Wellcare", "Medicare", "ee"], 0, 2),  # a speck
+        (["Geisinger", "Health"], 0, 1),  # a payer the directory does not know is kept as tagged
+    ],
+)
+def test_words_that_make_no_directory_name_are_not_added(words: list[str], start: int, end: int) -> None:
+    assert grown(words, start, end) == " ".join(words[start:end])
+
+
+def test_a_word_of_another_span_or_line_is_not_added() -> None:
+    words = ["Cigna", "Health"]
+    assert grown(words, 0, 1, taken=[1]) == "Cigna"
+    below = row_boxes(["Cigna"]) + row_boxes(["Health"], y=318)
+    assert grown(words, 0, 1, boxes=below) == "Cigna"
+
+
+def test_decode_page_grows_payers_and_keeps_the_tagged_words_confidence() -> None:
+    words = ["Insurance:", "Cigna", "Health", "Member", "ID:", "U1234567"]
+    tags = ["O", "B-PAYER", "O", "O", "O", "B-MEMBER_ID"]
+    probs = tag_probs(tags, sure=0.8)
+    boxes = row_boxes(words)
+    plain = decode_page(words, boxes, probs, 1)
+    full = decode_page(words, boxes, probs, 1, complete_payers=True)
+    assert [(s.type, s.text) for s in plain] == [("PAYER", "Cigna"), ("MEMBER_ID", "U1234567")]
+    assert [(s.type, s.text, s.word_indices) for s in full] == [
+        ("PAYER", "Cigna Health", [1, 2]),
+        ("MEMBER_ID", "U1234567", [5]),
+    ]
+    assert full[0].confidence == pytest.approx(plain[0].confidence)
+    assert full[0].bbox == (boxes[1][0], boxes[1][1], boxes[2][2], boxes[2][3])
