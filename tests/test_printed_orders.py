@@ -7,6 +7,7 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
+from cardio_intake.extraction.entities import Span
 from cardio_intake.extraction.order_intents import service_order_terms
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
@@ -103,11 +104,25 @@ def test_only_order_pages_are_read() -> None:
 def test_cpt_evidence_of_an_order_menu_is_none() -> None:
     """Two codes are two orders; a sheet printing five services' codes is a menu, not evidence."""
     from cardio_intake.extraction.build import cpt_intent_evidence
-    from cardio_intake.extraction.entities import FieldExtraction
-    from cardio_intake.schemas import Fields
 
-    def fx(codes: list[str]) -> FieldExtraction:
-        return FieldExtraction(fields=Fields(cpt=codes), item_confidence={"cpt": [0.9] * len(codes)})
+    def spans(codes: list[str]) -> list[Span]:
+        return [Span(type="CPT", text=c, page=1, bbox=(0, 0, 1, 1), confidence=0.9, word_indices=[i])
+                for i, c in enumerate(codes)]
 
-    assert cpt_intent_evidence(fx(["93306", "93224"])) == {"echo_tte": 0.9, "rhythm_monitor": 0.9}
-    assert cpt_intent_evidence(fx(["99204", "93306", "75574", "93458", "93620"])) == {}
+    assert cpt_intent_evidence(spans(["93306", "93224"])) == {"echo_tte": 0.9, "rhythm_monitor": 0.9}
+    assert cpt_intent_evidence(spans(["99204", "93306", "75574", "93458", "93620"])) == {}
+
+
+def test_cpt_evidence_counts_a_code_under_the_cpt_field_threshold() -> None:
+    """A code read at 0.42 is not listed in the CPT field (threshold 0.6) but still says its service,
+    as weakly as it was read; an invalid code and a code of no contract range say nothing."""
+    from cardio_intake.extraction.build import cpt_intent_evidence, referral_intent_evidence
+    from cardio_intake.extraction.entities import spans_to_fields
+
+    def span(text: str, conf: float, etype: str = "CPT") -> Span:
+        return Span(type=etype, text=text, page=1, bbox=(0, 0, 1, 1), confidence=conf, word_indices=[0])
+
+    read = [span("75574", 0.42), span("99204", 0.95), span("9X2", 0.9), span("36415", 0.9), span("93306", 0.8, "ICD10")]
+    assert spans_to_fields(read, {"cpt": 0.6}).fields.cpt == ["99204", "36415"]
+    assert cpt_intent_evidence(read) == {"cardiac_ct": 0.42, "consult": 0.95}
+    assert referral_intent_evidence(read, Calibration()).cpt == {"cardiac_ct": 0.42, "consult": 0.95}

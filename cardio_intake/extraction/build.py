@@ -11,12 +11,12 @@ import numpy as np
 
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
 from cardio_intake.extraction.entities import (
-    FieldExtraction,
     Span,
     SpanReduce,
     decode_page,
     spans_to_fields,
 )
+from cardio_intake.extraction.normalize import normalize_cpt
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
@@ -65,23 +65,27 @@ class IntentEvidence:
     orders: dict[str, float] = field(default_factory=dict)
 
 
-def cpt_intent_evidence(fx: FieldExtraction) -> dict[str, float]:
-    """Per intent, the confidence of the most confident valid CPT code of the referral that lies in
-    the intent's contract range ("93306" on the order is as plain as "echo" in the text). None when
+def cpt_intent_evidence(spans: Sequence[Span]) -> dict[str, float]:
+    """Per intent, the confidence of the most confident valid CPT code read in the referral that lies
+    in the intent's contract range ("93306" on the order is as plain as "echo" in the text). Every
+    reading counts, also one under the CPT field's threshold: a code read at 0.42 is weak evidence,
+    not none (the CPT field's threshold decides what is *listed* as a code), and it is how the fusion
+    is fitted on validation (``fit._referral_evidence`` reads the fields without thresholds). None when
     the codes name more services than a referral orders: a checkbox sheet's menu, every code printed
     whether ticked or not, is no evidence of what was ordered."""
     evidence: dict[str, float] = {}
-    for code, conf in zip(fx.fields.cpt, fx.item_confidence.get("cpt", []), strict=False):
-        intent = intent_for_cpt(code)
+    for span in spans:
+        code = normalize_cpt(span.text).value if span.type == "CPT" else None
+        intent = intent_for_cpt(code) if code else None
         if intent is not None:
-            evidence[intent] = max(conf, evidence.get(intent, 0.0))
+            evidence[intent] = max(span.confidence, evidence.get(intent, 0.0))
     return evidence if len(evidence) <= MAX_PRINTED_INTENTS else {}
 
 
-def referral_intent_evidence(fx: FieldExtraction, spans: Sequence[Span], calibration: Calibration) -> IntentEvidence:
+def referral_intent_evidence(spans: Sequence[Span], calibration: Calibration) -> IntentEvidence:
     """What the referral's own words say about its intents, besides the intent head."""
     orders = order_intent_evidence(calibration.order_intents, spans) if calibration.order_intents else {}
-    return IntentEvidence(cpt=cpt_intent_evidence(fx), orders=orders)
+    return IntentEvidence(cpt=cpt_intent_evidence(spans), orders=orders)
 
 
 def intent_probabilities(
@@ -146,7 +150,7 @@ def build_prediction(
         fx = spans_to_fields(
             ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
-        intents = intent_predictions(logits, calibration, referral_intent_evidence(fx, ref_spans, calibration))
+        intents = intent_predictions(logits, calibration, referral_intent_evidence(ref_spans, calibration))
         printed = not intents and calibration.printed_order_fallback
         if printed:
             words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]

@@ -109,7 +109,7 @@ def fit_field_selection(
 
 
 def _referral_evidence(
-    raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration, today: date | None
+    raws: Sequence[RawDocumentOutput], golds: Sequence[GoldDocRow], cal: Calibration
 ) -> list[IntentEvidence]:
     """CPT and order-line evidence per matched gold referral, in the order ``fit_calibration``
     collects intent logits."""
@@ -120,8 +120,7 @@ def _referral_evidence(
         for gi in range(len(gold.referrals)):
             if gi in match:
                 ref_spans = [s for p in raw.referral_pages[match[gi]] for s in spans[p]]
-                fx = spans_to_fields(ref_spans, None, (), today, cal.field_selection)
-                out.append(referral_intent_evidence(fx, ref_spans, cal))
+                out.append(referral_intent_evidence(ref_spans, cal))
     return out
 
 
@@ -222,7 +221,7 @@ def fit_calibration(
     # intents best; ties keep the simpler), a listing threshold per label (max F1), then review
     # thresholds on what gets listed.
     y_int = np.asarray(it_y, dtype=bool).reshape(-1, len(INTENTS))
-    evidence = _referral_evidence(raws, golds, cal, today)
+    evidence = _referral_evidence(raws, golds, cal)
     options = {}
     for cpt_fusion, order_fusion in ((False, False), (True, False), (False, True), (True, True)):
         if order_fusion and order_intents is None:
