@@ -61,9 +61,16 @@ def test_words_of_one_line_do_not_start_a_line(box: Box) -> None:
 
 def test_line_runs_cut_a_range_at_each_wrap() -> None:
     first, second = ["CONSULT", "-", "EVAL", "&", "TREAT"], ["TREADMILL", "STRESS", "TEST"]
+    words = ["Order:", *first, *second]
     boxes = row_boxes(["Order:"], x=20, y=280) + row_boxes(first) + row_boxes(second, y=318)
-    assert line_runs(1, 9, boxes) == [(1, 6), (6, 9)]
-    assert line_runs(1, 6, boxes) == [(1, 6)]
+    assert line_runs(1, 9, words, boxes) == [(1, 6), (6, 9)]
+    assert line_runs(1, 6, words, boxes) == [(1, 6)]
+
+
+def test_a_line_that_goes_on_in_lower_case_is_a_wrapped_sentence_not_a_new_order() -> None:
+    words = ["We", "request", "a", "Treadmill", "stress", "test", "Holter", "monitor"]
+    boxes = row_boxes(words[:4]) + row_boxes(words[4:6], y=318) + row_boxes(words[6:], y=336)
+    assert line_runs(3, 8, words, boxes) == [(3, 6), (6, 8)]
 
 
 # --- order lines in decode_page ---------------------------------------------------------------------

@@ -149,7 +149,7 @@ def decode_page(
         ids = viterbi_tags(probs, join_single_valued=decoding == "viterbi_joined")
     tagged = tag_spans([BIO_LABELS[i] for i in ids])
     if split_lines:
-        tagged = [(t, a, b) for t, s, e in tagged for a, b in (line_runs(s, e, boxes) if t in LINE_TYPES else [(s, e)])]
+        tagged = [(t, a, b) for t, s, e in tagged for a, b in (line_runs(s, e, words, boxes) if t in LINE_TYPES else [(s, e)])]
     out = []
     taken = {i for _, s, e in tagged for i in range(s, e)}
     for etype, s, e in tagged:

@@ -3,9 +3,10 @@
 Why: an order list prints one service per line ("CONSULT - EVAL & TREAT" over "TREADMILL STRESS
 TEST"), and on a form the tagger has not seen it often tags two such lines as one PROCEDURE span. The
 order-line reader then reads the pair as one order and names one service ("consult"), so the second
-order is lost. A procedure span that wraps is cut into its lines. In the corpus's gold 5 of 272
-procedures run over two lines (a long name in a narrow cell): those come out as two spans, and the
-order-line reader still reads the first line's service.
+order is lost. A procedure span that wraps is cut into its lines, unless the next line goes on in
+lower case: a list item starts with a capital, a sentence wrapped in a letter goes on in lower case.
+In the corpus's gold 5 of 272 procedures run over two lines, 4 of them in letters ("Treadmill" /
+"stress test"), which stay whole.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ def starts_new_line(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[0] <= prev[0] and overlap < MIN_LINE_OVERLAP * shorter
 
 
-def line_runs(start: int, end: int, boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
-    """``[start, end)`` cut where a word starts a new line: (start, end-exclusive) per line."""
+def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` cut where a word starts a new line, except where that word is lower case (the
+    line before wrapped): (start, end-exclusive) per run."""
     runs, run_start = [], start
     for i in range(start + 1, end):
-        if starts_new_line(boxes[i - 1], boxes[i]):
+        if starts_new_line(boxes[i - 1], boxes[i]) and not words[i][:1].islower():
             runs.append((run_start, i))
             run_start = i
     runs.append((run_start, end))
