@@ -22,9 +22,15 @@ TODAY = date(2026, 11, 10)
 
 
 def make_page(items: list[tuple[str, str]], page_type: str = "referral_order", sure: float = 8.0) -> RawPageOutput:
-    """A page whose tag logits put ``sure`` on each word's tag; words laid out left to right."""
+    """A page whose tag logits put ``sure`` on each word's tag; words laid out left to right, 14 to a
+    line, and a value is not broken over two lines (a value is printed on one line: ``lines.py``)."""
     words = [w for w, _ in items]
-    boxes = [(50 + 60 * (i % 14), 40 + 30 * (i // 14), 100 + 60 * (i % 14), 60 + 30 * (i // 14)) for i in range(len(items))]
+    boxes, row, col = [], 0, 0
+    for _, tag in items:
+        if col >= 14 and not tag.startswith("I-"):
+            row, col = row + 1, 0
+        boxes.append((50 + 60 * col, 40 + 30 * row, 100 + 60 * col, 60 + 30 * row))
+        col += 1
     logits = np.zeros((len(items), len(BIO_LABELS)))
     for i, (_, tag) in enumerate(items):
         logits[i, BIO_LABELS.index(tag)] = sure

@@ -91,7 +91,16 @@ def test_a_procedure_span_over_two_lines_becomes_one_span_per_line() -> None:
     assert cut[1].bbox == (ORDER_BOXES[5][0], 318, ORDER_BOXES[7][2], 330)
 
 
-def test_other_entities_over_two_lines_are_kept_whole() -> None:
+def test_a_name_running_into_the_label_under_it_is_cut_at_the_line() -> None:
+    words = ["Wright,", "Gloria", "Fecha", "de", "nacimiento"]
+    boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
+    probs = tag_probs(span_tags("PATIENT_NAME", 5))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == [
+        "Wright, Gloria", "Fecha de nacimiento"
+    ]
+
+
+def test_a_diagnosis_over_two_lines_is_kept_whole() -> None:
     words = ["Essential", "(primary)", "hypertension"]
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
     (span,) = decode_page(words, boxes, tag_probs(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)

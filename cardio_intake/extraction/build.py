@@ -42,7 +42,7 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
     return decode_page(
         page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding,
-        split_lines=calibration.split_order_lines, complete_payers=calibration.complete_payers,
+        split_lines=calibration.split_lines, complete_payers=calibration.complete_payers,
     )
 
 

@@ -195,10 +195,10 @@ class Calibration(BaseModel):
         description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
-    split_order_lines: bool = Field(
+    split_lines: bool = Field(
         default=True,
-        description="a PROCEDURE span that runs over two text lines is one span per line "
-        "(extraction/lines.py); not fitted: an order list prints one service per line",
+        description="a span that runs over two text lines is one span per line, diagnoses excepted "
+        "(extraction/lines.py); not fitted: an order list prints one service per line, a name is one line",
     )
     complete_payers: bool = Field(
         default=True,

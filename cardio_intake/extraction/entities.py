@@ -28,9 +28,12 @@ SpanReduce = Literal["mean", "min"]
 TagDecoding = Literal["argmax", "viterbi", "viterbi_joined"]
 FieldSelection = Literal["confidence", "support"]
 
-#: Entities printed one per line: a span of them that wraps is two of them (``lines.py``). Diagnoses
-#: are not cut: on the bench's splits cutting them too changed nothing but one diagnosis list, for the worse.
-LINE_TYPES = frozenset({"PROCEDURE"})
+#: Values never printed over two lines: a span of any other type that runs onto the next line is cut
+#: there (``lines.py``). A diagnosis wraps (a long CMS wording in a narrow cell) and is never cut; in the
+#: corpus's gold no value of another type wraps but a procedure named in a letter's sentence.
+WRAPPING_TYPES = frozenset({"DIAGNOSIS"})
+#: ... and a procedure's next line that goes on in lower case is that sentence wrapping, not a new order.
+PROSE_TYPES = frozenset({"PROCEDURE"})
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -135,8 +138,8 @@ def decode_page(
     """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
     adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
-    ``split_lines`` an order (PROCEDURE) span that runs over two text lines becomes one span per line
-    (``lines.py``); with ``complete_payers`` a payer span grows to the directory name it is part of
+    ``split_lines`` a span that runs over two text lines becomes one span per line (an order list's two
+    orders, a name and the label under it; ``lines.py``, ``WRAPPING_TYPES``); with ``complete_payers`` a payer span grows to the directory name it is part of
     (``payer_words.complete_payer``), its confidence still that of the words the tagger marked."""
     if len(words) == 0:
         return []
@@ -149,7 +152,11 @@ def decode_page(
         ids = viterbi_tags(probs, join_single_valued=decoding == "viterbi_joined")
     tagged = tag_spans([BIO_LABELS[i] for i in ids])
     if split_lines:
-        tagged = [(t, a, b) for t, s, e in tagged for a, b in (line_runs(s, e, words, boxes) if t in LINE_TYPES else [(s, e)])]
+        tagged = [
+            (t, a, b)
+            for t, s, e in tagged
+            for a, b in ([(s, e)] if t in WRAPPING_TYPES else line_runs(s, e, words, boxes, prose=t in PROSE_TYPES))
+        ]
     out = []
     taken = {i for _, s, e in tagged for i in range(s, e)}
     for etype, s, e in tagged:
