@@ -70,7 +70,8 @@ def test_line_runs_cut_a_range_at_each_wrap() -> None:
 def test_a_line_that_goes_on_in_lower_case_is_a_wrapped_sentence_not_a_new_order() -> None:
     words = ["We", "request", "a", "Treadmill", "stress", "test", "Holter", "monitor"]
     boxes = row_boxes(words[:4]) + row_boxes(words[4:6], y=318) + row_boxes(words[6:], y=336)
-    assert line_runs(3, 8, words, boxes) == [(3, 6), (6, 8)]
+    assert line_runs(3, 8, words, boxes, prose=True) == [(3, 6), (6, 8)]
+    assert line_runs(3, 8, words, boxes) == [(3, 4), (4, 6), (6, 8)]
 
 
 # --- order lines in decode_page ---------------------------------------------------------------------
@@ -181,3 +182,14 @@ def test_decode_page_grows_payers_and_keeps_the_tagged_words_confidence() -> Non
     ]
     assert full[0].confidence == pytest.approx(plain[0].confidence)
     assert full[0].bbox == (boxes[1][0], boxes[1][1], boxes[2][2], boxes[2][3])
+
+
+def test_a_payer_takes_a_word_tagged_as_a_value_it_cannot_be() -> None:
+    words = ["Medicare", "Part", "B", "8E35J94DD35"]
+    tags = ["B-PAYER", "I-PAYER", "B-MEMBER_ID", "B-MEMBER_ID"]
+    spans = decode_page(words, row_boxes(words), tag_probs(tags), 1, complete_payers=True)
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "Medicare Part B"), ("MEMBER_ID", "8E35J94DD35")]
+    # a valid member ID is not taken, even where the two would make a directory name
+    words = ["Aetna", "W238849102"]
+    spans = decode_page(words, row_boxes(words), tag_probs(["B-PAYER", "B-MEMBER_ID"]), 1, complete_payers=True)
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "Aetna"), ("MEMBER_ID", "W238849102")]

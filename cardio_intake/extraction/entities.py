@@ -139,8 +139,8 @@ def decode_page(
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
     adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
     ``split_lines`` a span that runs over two text lines becomes one span per line (an order list's two
-    orders, a name and the label under it; ``lines.py``, ``WRAPPING_TYPES``); with ``complete_payers`` a payer span grows to the directory name it is part of
-    (``payer_words.complete_payer``), its confidence still that of the words the tagger marked."""
+    orders, a name and the label under it; ``lines.py``, ``WRAPPING_TYPES``); with ``complete_payers``
+    a payer span grows to the directory name it is part of (:func:`_grow_payers`)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
@@ -157,24 +157,45 @@ def decode_page(
             for t, s, e in tagged
             for a, b in ([(s, e)] if t in WRAPPING_TYPES else line_runs(s, e, words, boxes, prose=t in PROSE_TYPES))
         ]
-    out = []
-    taken = {i for _, s, e in tagged for i in range(s, e)}
-    for etype, s, e in tagged:
-        word_p = probs[s:e][:, _TYPE_COLUMNS[etype]].sum(axis=1)
-        conf = float(word_p.min() if reduce == "min" else word_p.mean())
-        if complete_payers and etype == "PAYER":
-            s, e = complete_payer(words, boxes, s, e, lambda i: i not in taken)
-        out.append(
-            Span(
-                type=etype,
-                text=" ".join(words[s:e]),
-                page=page,
-                bbox=union_box(boxes[s:e]),
-                confidence=min(1.0, max(0.0, conf)),
-                word_indices=list(range(s, e)),
-            )
+    scored = [(t, s, e, _span_confidence(probs, t, s, e, reduce)) for t, s, e in tagged]
+    if complete_payers:
+        scored = _grow_payers(words, boxes, scored)
+    return [
+        Span(
+            type=etype,
+            text=" ".join(words[s:e]),
+            page=page,
+            bbox=union_box(boxes[s:e]),
+            confidence=min(1.0, max(0.0, conf)),
+            word_indices=list(range(s, e)),
         )
-    return out
+        for etype, s, e, conf in scored
+    ]
+
+
+def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce: SpanReduce) -> float:
+    word_p = probs[start:end][:, _TYPE_COLUMNS[etype]].sum(axis=1)
+    return float(word_p.min() if reduce == "min" else word_p.mean())
+
+
+def _grow_payers(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """Each payer span grown to the directory name it is part of (``complete_payer``), over words in no
+    other span or in one whose text is no valid value of its field (the "B" of "Medicare Part B" tagged as
+    a member ID); a span whose words the payer took is gone. Confidences stay the tagged words'."""
+    held = {
+        i
+        for t, s, e, _ in spans
+        if normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is not None
+        for i in range(s, e)
+    }
+    grown = [
+        (t, *complete_payer(words, boxes, s, e, lambda i: i not in held), c) if t == "PAYER" else (t, s, e, c)
+        for t, s, e, c in spans
+    ]
+    payer_words = {i for t, s, e, _ in grown if t == "PAYER" for i in range(s, e)}
+    return [(t, s, e, c) for t, s, e, c in grown if t == "PAYER" or not set(range(s, e)) <= payer_words]
 
 
 @dataclass
