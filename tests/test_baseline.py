@@ -79,7 +79,12 @@ def _row(k: int, split: str, rng: random.Random) -> dict[str, Any]:
         add([cpt], "CPT")
     add(["Please", "schedule", "at", "your", "earliest", "convenience."], None)
     words = [w for w, _ in items]
-    boxes = [[60 + 70 * (i % 12), 80 + 40 * (i // 12), 120 + 70 * (i % 12), 100 + 40 * (i // 12)] for i in range(len(words))]
+    boxes, row, col = [], 0, 0
+    for _, tag in items:  # 12 words to a line; a value is not broken over two lines
+        if col >= 12 and not tag.startswith("I-"):
+            row, col = row + 1, 0
+        boxes.append([60 + 70 * col, 80 + 40 * row, 120 + 70 * col, 100 + 40 * row])
+        col += 1
     cover = ["FAX", "COVER", "SHEET", "To:", "Cardiology", "Pages:", "2", "Confidential"]
     cover_boxes = [[100 + 90 * i, 50, 180 + 90 * i, 70] for i in range(len(cover))]
     fields = Fields(
