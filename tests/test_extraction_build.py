@@ -182,16 +182,6 @@ def test_split_multi_patient_packet() -> None:
     assert split_referrals([kim, page_of("Kim, Deborah", "08/18/1962")]) == [[0, 1]]  # the whole name: a DOB slip
 
 
-def test_split_takes_a_whole_name_over_a_more_confident_single_word() -> None:
-    """A stray word read as a name ("Mogae" on the line above) does not stand for the page's patient."""
-    first = [_span("PATIENT_NAME", "Mogae", 0.96), _span("PATIENT_NAME", "THOMAS POWELL", 0.84)]
-    assert split_referrals([first, [_span("PATIENT_NAME", "THOMAS POWELL", 0.98)]]) == [[0, 1]]
-    # a single word is still the page's patient where no whole name is read
-    assert split_referrals([[_span("PATIENT_NAME", "Mogae", 0.96)], [_span("PATIENT_NAME", "THOMAS POWELL", 0.98)]]) == [
-        [0], [1]
-    ]
-
-
 def test_split_document_from_logits() -> None:
     pages = [make_page([("FAX", "O")], "fax_cover"), referral_page(), referral_page("Robert Chen", "07/04/1948")]
     assert split_document(pages) == [[0, 1], [2]]

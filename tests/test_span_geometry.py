@@ -70,8 +70,7 @@ def test_line_runs_cut_a_range_at_each_wrap() -> None:
 def test_a_line_that_goes_on_in_lower_case_is_a_wrapped_sentence_not_a_new_order() -> None:
     words = ["We", "request", "a", "Treadmill", "stress", "test", "Holter", "monitor"]
     boxes = row_boxes(words[:4]) + row_boxes(words[4:6], y=318) + row_boxes(words[6:], y=336)
-    assert line_runs(3, 8, words, boxes, prose=True) == [(3, 6), (6, 8)]
-    assert line_runs(3, 8, words, boxes) == [(3, 4), (4, 6), (6, 8)]
+    assert line_runs(3, 8, words, boxes) == [(3, 6), (6, 8)]
 
 
 # --- order lines in decode_page ---------------------------------------------------------------------
@@ -92,13 +91,13 @@ def test_a_procedure_span_over_two_lines_becomes_one_span_per_line() -> None:
     assert cut[1].bbox == (ORDER_BOXES[5][0], 318, ORDER_BOXES[7][2], 330)
 
 
-def test_a_name_running_into_the_label_under_it_is_cut_at_the_line() -> None:
+def test_only_procedures_are_cut() -> None:
+    """A name running into the label under it stays one span: the multi-patient split reads names, and a
+    cut-off fragment would stand for a patient of its own."""
     words = ["Wright,", "Gloria", "Fecha", "de", "nacimiento"]
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
     probs = tag_probs(span_tags("PATIENT_NAME", 5))
-    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == [
-        "Wright, Gloria", "Fecha de nacimiento"
-    ]
+    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == ["Wright, Gloria Fecha de nacimiento"]
 
 
 def test_a_diagnosis_over_two_lines_is_kept_whole() -> None:

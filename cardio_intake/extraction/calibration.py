@@ -197,8 +197,8 @@ class Calibration(BaseModel):
     )
     split_lines: bool = Field(
         default=True,
-        description="a span that runs over two text lines is one span per line, diagnoses excepted "
-        "(extraction/lines.py); not fitted: an order list prints one service per line, a name is one line",
+        description="a PROCEDURE span that runs over two text lines is one span per line "
+        "(extraction/lines.py); not fitted: an order list prints one service per line",
     )
     complete_payers: bool = Field(
         default=True,

@@ -28,12 +28,12 @@ SpanReduce = Literal["mean", "min"]
 TagDecoding = Literal["argmax", "viterbi", "viterbi_joined"]
 FieldSelection = Literal["confidence", "support"]
 
-#: Values never printed over two lines: a span of any other type that runs onto the next line is cut
-#: there (``lines.py``). A diagnosis wraps (a long CMS wording in a narrow cell) and is never cut; in the
-#: corpus's gold no value of another type wraps but a procedure named in a letter's sentence.
-WRAPPING_TYPES = frozenset({"DIAGNOSIS"})
-#: ... and a procedure's next line that goes on in lower case is that sentence wrapping, not a new order.
-PROSE_TYPES = frozenset({"PROCEDURE"})
+#: Entities printed one per line, an order list's items: a span of them that runs on to the next line is
+#: cut there (``lines.py``). Only procedures: cutting every single-line value (a name into the label
+#: under it) gained two test referrals of 92 but left a one-word fragment ("Mogae" over "THOMAS POWELL")
+#: to stand for a page's patient in the multi-patient split, and the validation fit of the split then
+#: turned splitting off for the text-only model.
+LINE_TYPES = frozenset({"PROCEDURE"})
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
 _TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
@@ -138,8 +138,8 @@ def decode_page(
     """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
     adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
-    ``split_lines`` a span that runs over two text lines becomes one span per line (an order list's two
-    orders, a name and the label under it; ``lines.py``, ``WRAPPING_TYPES``); with ``complete_payers``
+    ``split_lines`` an order (PROCEDURE) span that runs over two text lines becomes one span per line
+    (``lines.py``); with ``complete_payers``
     a payer span grows to the directory name it is part of (:func:`_grow_payers`)."""
     if len(words) == 0:
         return []
@@ -152,11 +152,7 @@ def decode_page(
         ids = viterbi_tags(probs, join_single_valued=decoding == "viterbi_joined")
     tagged = tag_spans([BIO_LABELS[i] for i in ids])
     if split_lines:
-        tagged = [
-            (t, a, b)
-            for t, s, e in tagged
-            for a, b in ([(s, e)] if t in WRAPPING_TYPES else line_runs(s, e, words, boxes, prose=t in PROSE_TYPES))
-        ]
+        tagged = [(t, a, b) for t, s, e in tagged for a, b in (line_runs(s, e, words, boxes) if t in LINE_TYPES else [(s, e)])]
     scored = [(t, s, e, _span_confidence(probs, t, s, e, reduce)) for t, s, e in tagged]
     if complete_payers:
         scored = _grow_payers(words, boxes, scored)

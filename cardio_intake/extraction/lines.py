@@ -1,14 +1,12 @@
 """Text lines from word boxes: where a run of words goes on to the next line.
 
-Why: a value is printed on one line, but on a form the tagger has not seen it often runs a span on into
-the next line: a name into the label under it ("Wright, Gloria" + "Fecha de nacimiento"), and above all
-one order into the next. An order list prints one service per line ("CONSULT - EVAL & TREAT" over
-"TREADMILL STRESS TEST"); tagged as one PROCEDURE span, the pair is read by the order-line reader as
-one order of one service ("consult"), and the second order is lost. So a span is cut where its words
-go on to a new line (``entities.decode_page``), except a diagnosis (a long CMS wording wraps in a
-narrow cell) and a procedure whose next line goes on in lower case (a sentence of a letter wrapping:
-a list item starts with a capital). In the corpus's gold no value of another kind wraps; 5 of 272
-procedures do, 4 of them in letters ("Treadmill" / "stress test"), which stay whole.
+Why: an order list prints one service per line ("CONSULT - EVAL & TREAT" over "TREADMILL STRESS
+TEST"), and on a form the tagger has not seen it often tags two such lines as one PROCEDURE span. The
+order-line reader then reads the pair as one order of one service ("consult"), and the second order is
+lost. So a procedure span is cut where its words go on to a new line (``entities.decode_page``),
+unless the new line goes on in lower case: a list item starts with a capital, a sentence wrapped in a
+letter goes on in lower case. In the corpus's gold 5 of 272 procedures run over two lines, 4 of them
+in letters ("Treadmill" / "stress test"), which stay whole.
 """
 
 from __future__ import annotations
@@ -28,14 +26,12 @@ def starts_new_line(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[0] <= prev[0] and overlap < MIN_LINE_OVERLAP * shorter
 
 
-def line_runs(
-    start: int, end: int, words: Sequence[str], boxes: Sequence[Sequence[int]], prose: bool = False
-) -> list[tuple[int, int]]:
-    """``[start, end)`` cut where a word starts a new line: (start, end-exclusive) per run. With
-    ``prose`` a line that goes on in lower case is the line before wrapped, and is not cut."""
+def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` cut where a word starts a new line, except where that word is lower case (the
+    line before wrapped): (start, end-exclusive) per run."""
     runs, run_start = [], start
     for i in range(start + 1, end):
-        if starts_new_line(boxes[i - 1], boxes[i]) and not (prose and words[i][:1].islower()):
+        if starts_new_line(boxes[i - 1], boxes[i]) and not words[i][:1].islower():
             runs.append((run_start, i))
             run_start = i
     runs.append((run_start, end))

@@ -43,18 +43,11 @@ def _best(spans: Sequence[Span], etype: str, min_confidence: float) -> Span | No
     return max(cands, key=lambda s: s.confidence) if cands else None
 
 
-def _best_name(spans: Sequence[Span], min_confidence: float) -> frozenset[str]:
-    """The tokens of the page's most confident patient name, a whole name (given name and surname)
-    before a single word: one word is a fragment, a stray word from the line above read as a name
-    ("Mogae" over "THOMAS POWELL"), and would start a referral of its own."""
-    names = [(_name_tokens(s.text), s.confidence) for s in spans if s.type == "PATIENT_NAME" and s.confidence >= min_confidence]
-    return max(names, key=lambda n: (len(n[0]) >= 2, n[1]))[0] if names else frozenset()
-
-
 def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date | None = None) -> PatientKey:
+    name = _best(spans, "PATIENT_NAME", min_confidence)
     dob_span = _best(spans, "PATIENT_DOB", min_confidence)
     dob = normalize_date(dob_span.text, "dob", today).value if dob_span else None
-    return PatientKey(_best_name(spans, min_confidence), dob)
+    return PatientKey(_name_tokens(name.text) if name else frozenset(), dob)
 
 
 def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
