@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pytest
 
 from cardio_intake.extraction.entities import decode_page
@@ -16,7 +15,7 @@ from cardio_intake.extraction.order_intents import (
     service_order_terms,
 )
 from cardio_intake.extraction.payer_words import complete_payer
-from cardio_intake.labels import BIO_LABELS
+from tests.test_viterbi_decoding import probs_for
 
 Box = tuple[int, int, int, int]
 
@@ -28,13 +27,6 @@ def row_boxes(words: Sequence[str], x: int = 100, y: int = 300, height: int = 12
         boxes.append((x, y, x + 8 * len(w), y + height))
         x += 8 * len(w) + 6
     return boxes
-
-
-def tag_probs(tags: Sequence[str], sure: float = 0.9) -> np.ndarray:
-    p = np.full((len(tags), len(BIO_LABELS)), (1 - sure) / (len(BIO_LABELS) - 1))
-    for i, t in enumerate(tags):
-        p[i, BIO_LABELS.index(t)] = sure
-    return p
 
 
 def span_tags(etype: str, n: int) -> list[str]:
@@ -80,7 +72,7 @@ ORDER_BOXES = row_boxes(ORDER_WORDS[:5]) + row_boxes(ORDER_WORDS[5:], y=318)
 
 
 def test_a_procedure_span_over_two_lines_becomes_one_span_per_line() -> None:
-    probs = tag_probs(span_tags("PROCEDURE", 8))
+    probs = probs_for(span_tags("PROCEDURE", 8))
     merged = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, decoding="viterbi")
     assert [s.text for s in merged] == ["CONSULT - EVAL & TREAT TREADMILL STRESS TEST"]
     cut = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, decoding="viterbi", split_lines=True)
@@ -96,21 +88,21 @@ def test_only_procedures_are_cut() -> None:
     cut-off fragment would stand for a patient of its own."""
     words = ["Wright,", "Gloria", "Fecha", "de", "nacimiento"]
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
-    probs = tag_probs(span_tags("PATIENT_NAME", 5))
+    probs = probs_for(span_tags("PATIENT_NAME", 5))
     assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == ["Wright, Gloria Fecha de nacimiento"]
 
 
 def test_a_diagnosis_over_two_lines_is_kept_whole() -> None:
     words = ["Essential", "(primary)", "hypertension"]
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
-    (span,) = decode_page(words, boxes, tag_probs(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)
+    (span,) = decode_page(words, boxes, probs_for(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)
     assert span.text == "Essential (primary) hypertension"
 
 
 def test_cut_order_lines_let_the_order_reader_see_both_services() -> None:
     reader = fit_order_intents([], service_order_terms())
     assert reader is not None
-    probs = tag_probs(span_tags("PROCEDURE", 8))
+    probs = probs_for(span_tags("PROCEDURE", 8))
 
     def evidence(split: bool) -> dict[str, float]:
         spans = decode_page(ORDER_WORDS, ORDER_BOXES, probs, 1, split_lines=split)
@@ -170,7 +162,7 @@ def test_a_word_of_another_span_or_line_is_not_added() -> None:
 def test_decode_page_grows_payers_and_keeps_the_tagged_words_confidence() -> None:
     words = ["Insurance:", "Cigna", "Health", "Member", "ID:", "U1234567"]
     tags = ["O", "B-PAYER", "O", "O", "O", "B-MEMBER_ID"]
-    probs = tag_probs(tags, sure=0.8)
+    probs = probs_for(tags, sure=0.8)
     boxes = row_boxes(words)
     plain = decode_page(words, boxes, probs, 1)
     full = decode_page(words, boxes, probs, 1, complete_payers=True)
@@ -186,9 +178,9 @@ def test_decode_page_grows_payers_and_keeps_the_tagged_words_confidence() -> Non
 def test_a_payer_takes_a_word_tagged_as_a_value_it_cannot_be() -> None:
     words = ["Medicare", "Part", "B", "8E35J94DD35"]
     tags = ["B-PAYER", "I-PAYER", "B-MEMBER_ID", "B-MEMBER_ID"]
-    spans = decode_page(words, row_boxes(words), tag_probs(tags), 1, complete_payers=True)
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, complete_payers=True)
     assert [(s.type, s.text) for s in spans] == [("PAYER", "Medicare Part B"), ("MEMBER_ID", "8E35J94DD35")]
     # a valid member ID is not taken, even where the two would make a directory name
     words = ["Aetna", "W238849102"]
-    spans = decode_page(words, row_boxes(words), tag_probs(["B-PAYER", "B-MEMBER_ID"]), 1, complete_payers=True)
+    spans = decode_page(words, row_boxes(words), probs_for(["B-PAYER", "B-MEMBER_ID"]), 1, complete_payers=True)
     assert [(s.type, s.text) for s in spans] == [("PAYER", "Aetna"), ("MEMBER_ID", "W238849102")]
