@@ -139,8 +139,8 @@ def decode_page(
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
     adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
     ``split_lines`` an order (PROCEDURE) span that runs over two text lines becomes one span per line
-    (``lines.py``); with ``complete_payers``
-    a payer span grows to the directory name it is part of (:func:`_grow_payers`)."""
+    (``lines.py``); with ``complete_payers`` a payer span grows to the directory name it is part of
+    (:func:`_grow_payers`)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
