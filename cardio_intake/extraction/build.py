@@ -16,16 +16,16 @@ from cardio_intake.extraction.entities import (
     decode_page,
     spans_to_fields,
 )
-from cardio_intake.extraction.normalize import normalize_cpt
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
     ORDER_PAGE_TYPES,
+    cpt_code_intent,
     printed_order_intents,
 )
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
-from cardio_intake.labels import INTENTS, PAGE_TYPES, intent_for_cpt
+from cardio_intake.labels import INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
 
@@ -75,8 +75,7 @@ def cpt_intent_evidence(spans: Sequence[Span]) -> dict[str, float]:
     whether ticked or not, is no evidence of what was ordered."""
     evidence: dict[str, float] = {}
     for span in spans:
-        code = normalize_cpt(span.text).value if span.type == "CPT" else None
-        intent = intent_for_cpt(code) if code else None
+        intent = cpt_code_intent(span.text) if span.type == "CPT" else None
         if intent is not None:
             evidence[intent] = max(span.confidence, evidence.get(intent, 0.0))
     return evidence if len(evidence) <= MAX_PRINTED_INTENTS else {}

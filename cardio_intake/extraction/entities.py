@@ -180,15 +180,23 @@ def _grow_payers(
     """Each payer span grown to the directory name it is part of (``complete_payer``), over words in no
     other span or in one whose text is no valid value of its field (the "B" of "Medicare Part B" tagged as
     a member ID); a span whose words the payer took is gone. Confidences stay the tagged words'."""
-    held = {
-        i
-        for t, s, e, _ in spans
-        if normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is not None
-        for i in range(s, e)
-    }
+    if not any(t == "PAYER" for t, *_ in spans):
+        return spans
+    span_of = {i: k for k, (_, s, e, _) in enumerate(spans) for i in range(s, e)}
+    valid: dict[int, bool] = {}
+
+    def free(i: int) -> bool:
+        # only the spans next to a payer are normalized, once each (spans_to_fields does all of them later)
+        k = span_of.get(i)
+        if k is None:
+            return True
+        if k not in valid:
+            t, s, e, _ = spans[k]
+            valid[k] = normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is not None
+        return not valid[k]
+
     grown = [
-        (t, *complete_payer(words, boxes, s, e, lambda i: i not in held), c) if t == "PAYER" else (t, s, e, c)
-        for t, s, e, c in spans
+        (t, *complete_payer(words, boxes, s, e, free), c) if t == "PAYER" else (t, s, e, c) for t, s, e, c in spans
     ]
     payer_words = {i for t, s, e, _ in grown if t == "PAYER" for i in range(s, e)}
     return [(t, s, e, c) for t, s, e, c in grown if t == "PAYER" or not set(range(s, e)) <= payer_words]

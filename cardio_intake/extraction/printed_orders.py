@@ -31,16 +31,17 @@ MAX_PRINTED_INTENTS = 3
 ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
 
 
+def cpt_code_intent(text: str) -> str | None:
+    """The intent whose contract range holds ``text`` read as the CPT field is (``normalize_cpt``: OCR
+    digit fixes, brackets, a modifier); None for no valid code or one of no range."""
+    code = normalize_cpt(text).value
+    return intent_for_cpt(code) if code else None
+
+
 def printed_cpt_intents(words: Iterable[str]) -> set[str]:
-    """Intents of the words that are CPT codes in a contract range, read as the CPT field is
-    (``normalize_cpt``: OCR digit fixes, brackets, a modifier) less a sentence's final period."""
-    found = set()
-    for word in words:
-        code = normalize_cpt(word.rstrip(".")).value
-        intent = intent_for_cpt(code) if code else None
-        if intent is not None:
-            found.add(intent)
-    return found
+    """Intents of the words that are CPT codes in a contract range (:func:`cpt_code_intent`), less a
+    sentence's final period."""
+    return {intent for word in words if (intent := cpt_code_intent(word.rstrip("."))) is not None}
 
 
 @lru_cache(maxsize=8)
