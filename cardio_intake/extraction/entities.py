@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
 from cardio_intake.extraction.lines import line_runs
+from cardio_intake.extraction.member_ids import mend_member_id, shapes_for_payer
 from cardio_intake.extraction.normalize import normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
@@ -313,6 +314,10 @@ def spans_to_fields(
         threshold = thresholds.get(name, 0.0)
         normalized = [(s, normalize_field(name, s.text, today)) for s in cands]
         valid = [(s, n.value) for s, n in normalized if n.value is not None]
+        if name == "member_id" and values.get("payer") is not None:
+            # the payer is chosen first (FIELD_NAMES order): its ID shapes undo OCR's letter-for-digit slips
+            shapes = shapes_for_payer(str(values["payer"]))
+            valid = [(s, mend_member_id(str(v), shapes)) for s, v in valid]
         if not valid:
             result.invalid[name] = next(n.reason for _, n in normalized if n.reason) or "invalid"
             continue

@@ -426,7 +426,8 @@ def normalize_text(text: str) -> Norm[str]:
 
 def normalize_identifier(text: str) -> Norm[str]:
     """Member ID, group number, MRN: one token, label punctuation removed, internal hyphens kept."""
-    s = _clean(text).strip(".")
+    # quotes and dots OCR reads from specks beside the value ("‘549799152139.") are no part of an ID
+    s = _clean(text).strip(".'\"`‘’“”")
     s = re.sub(r"^(?:#|no\.?|id)\s*[:#]?\s*", "", s, flags=re.I)
     if not s or not any(c.isalnum() for c in s):
         return _bad("empty")

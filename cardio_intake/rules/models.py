@@ -83,12 +83,20 @@ class Payer(_Model):
     default_plan: str | None = Field(
         default=None, description="plan assumed when the fax names the payer but no plan (an assumption)"
     )
+    member_id_formats: list[str] = Field(
+        default_factory=list,
+        description="shapes of the payer's member IDs: # a digit, @ a letter, * either, capitals and digits as "
+        "printed (\"W#########\"); OCR's letter-for-digit slips are mended to them (extraction/member_ids.py)",
+    )
 
     @model_validator(mode="after")
     def _default_plan_known(self) -> Payer:
         ids = [p.id for p in self.plans]
         if len(set(ids)) != len(ids):
             raise ValueError(f"payer {self.id}: duplicate plan ids")
+        bad = [f for f in self.member_id_formats if re.fullmatch(r"[#@*A-Z0-9]+", f) is None]
+        if bad:
+            raise ValueError(f"payer {self.id}: member_id_formats {bad} use characters other than # @ * A-Z 0-9")
         if self.default_plan is not None and self.default_plan not in ids:
             raise ValueError(
                 f"payer {self.id}: default_plan {self.default_plan!r} is not one of its plans {ids}"

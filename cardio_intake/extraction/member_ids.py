@@ -1,0 +1,107 @@
+"""Member IDs mended against the shapes the payer issues them in.
+
+Payers print member IDs in fixed shapes (``policies/payers.yaml`` ``member_id_formats``: Aetna "W" and
+nine digits, Humana "H" and eight, a Blue plan's three-letter prefix and nine digits). OCR confuses
+letters and digits that look alike ("HO6470688" for "H06470688", "0GH360842016" for "OGH360842016");
+an eligibility check with such an ID fails. Once the referral's payer is known, a member ID that
+fits none of its shapes is read again position by position: where the shape wants a digit, a letter
+that looks like one becomes it, and the other way round. The repair is used only when exactly one
+shape fits and every position could be mended; anything else (another length, a character no
+confusion explains, a payer without shapes) is kept as read and left to review.
+
+A shape is a string of ``#`` (a digit), ``@`` (a letter), ``*`` (either) and literal capitals or
+digits ("OSC########"); spaces and hyphens in the ID are ignored for matching and kept where they were.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from cardio_intake import config
+from cardio_intake.rules.models import PayersFile
+from cardio_intake.rules.payers import resolve_payer
+
+#: Letters OCR reads for digits (and lowercase slips), as printed on member cards and forms.
+_AS_DIGIT = str.maketrans({
+    "O": "0", "o": "0", "D": "0", "Q": "0", "U": "0",
+    "I": "1", "l": "1", "i": "1", "|": "1", "L": "1", "T": "7",
+    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "b": "6", "A": "4", "g": "9", "q": "9",
+})  # fmt: skip
+#: Digits OCR reads for letters.
+_AS_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A", "7": "T"})
+
+_SEPARATORS = " -"
+_SHAPE_RE = re.compile(r"^[#@*A-Z0-9]+$")
+
+
+def valid_shape(shape: str) -> bool:
+    return _SHAPE_RE.fullmatch(shape) is not None
+
+
+def fits(compact: str, shape: str) -> bool:
+    """``compact`` (no separators, upper case) is exactly of ``shape``."""
+    if len(compact) != len(shape):
+        return False
+    for ch, slot in zip(compact, shape, strict=True):
+        if slot == "#":
+            ok = ch.isdigit()
+        elif slot == "@":
+            ok = ch.isalpha()
+        elif slot == "*":
+            ok = ch.isalnum()
+        else:
+            ok = ch == slot
+        if not ok:
+            return False
+    return True
+
+
+def _mend(ch: str, slot: str) -> str | None:
+    """``ch`` as the shape's slot wants it, or None when no confusion explains it."""
+    up = ch.upper()
+    if slot == "#":
+        d = ch if ch.isdigit() else ch.translate(_AS_DIGIT)
+        return d if d.isdigit() else None
+    if slot == "@":
+        c = up if up.isalpha() else ch.translate(_AS_LETTER)
+        return c if c.isalpha() else None
+    if slot == "*":
+        return up if up.isalnum() else None
+    if up == slot or ch.translate(_AS_DIGIT) == slot or ch.translate(_AS_LETTER) == slot:
+        return slot
+    return None
+
+
+def mend_member_id(value: str, shapes: tuple[str, ...]) -> str:
+    """``value`` mended to the one shape of ``shapes`` it can be read as, else ``value`` as it was."""
+    compact = "".join(c for c in value if c not in _SEPARATORS)
+    if not shapes or any(fits(compact.upper(), s) for s in shapes):
+        return value
+    readings = set()
+    for shape in shapes:
+        if len(shape) != len(compact):
+            continue
+        mended = [_mend(ch, slot) for ch, slot in zip(compact, shape, strict=True)]
+        if all(m is not None for m in mended):
+            readings.add("".join(m for m in mended if m is not None))
+    if len(readings) != 1:
+        return value  # none, or two shapes that read it differently: a person decides
+    fixed = iter(readings.pop())
+    return "".join(c if c in _SEPARATORS else next(fixed) for c in value)
+
+
+@lru_cache(maxsize=4)
+def _payers(policies_dir: Path | None = None) -> PayersFile:
+    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
+    return PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+@lru_cache(maxsize=256)
+def shapes_for_payer(payer_text: str | None, policies_dir: Path | None = None) -> tuple[str, ...]:
+    """The member ID shapes of the payer ``payer_text`` names (the rules layer's resolution), or ()."""
+    match = resolve_payer(payer_text, _payers(policies_dir).payers)
+    return tuple(match.payer.member_id_formats) if match.payer is not None else ()

@@ -1,0 +1,111 @@
+"""Member IDs mended to the payer's ID shapes (extraction/member_ids.py) and where fields use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from cardio_intake import config
+from cardio_intake.extraction.entities import Span, spans_to_fields
+from cardio_intake.extraction.member_ids import fits, mend_member_id, shapes_for_payer
+from cardio_intake.extraction.normalize import normalize_field
+from cardio_intake.rules.models import Payer, PayersFile
+
+
+@pytest.mark.parametrize(
+    ("read", "shapes", "expected"),
+    [
+        ("HO6470688", ("H########",), "H06470688"),  # O for 0 where a digit must be
+        ("0GH360842016", ("@@@#########", "R########"), "OGH360842016"),  # 0 for O in a letter prefix
+        ("ARE9-RJ4-UJ65", ("#@*#@*#@@##",), "4RE9-RJ4-UJ65"),  # MBI: its first character is a digit
+        ("U11591I44 03", ("U########", "U##########"), "U11591144 03"),  # the space stays where it was
+        ("0SC12345678", ("OSC########",), "OSC12345678"),  # a literal prefix read as a digit
+        ("wl23456789", ("W#########",), "W123456789"),  # lower-case slips
+    ],
+)
+def test_a_slip_is_mended_to_the_one_shape_it_fits(read: str, shapes: tuple[str, ...], expected: str) -> None:
+    assert mend_member_id(read, shapes) == expected
+
+
+@pytest.mark.parametrize(
+    ("read", "shapes"),
+    [
+        ("H06470688", ("H########",)),  # already fits
+        ("H0647068", ("H########",)),  # one character short: no confusion explains a missing one
+        ("1503473983", ("D#########",)),  # "1" does not look like "D"
+        ("H06470%88", ("H########",)),  # a character no confusion explains
+        ("AB1234SC", ()),  # a payer without shapes
+        # nine characters two shapes read differently (Medi-Cal "9#######@", Texas "#########"): a person decides
+        ("9I234567S", ("9#######@", "#########")),
+    ],
+)
+def test_what_no_single_shape_explains_is_kept_as_read(read: str, shapes: tuple[str, ...]) -> None:
+    assert mend_member_id(read, shapes) == read
+
+
+def test_two_shapes_reading_it_differently_leave_it_alone() -> None:
+    # a reading that fits one shape as read is never mended to another
+    assert mend_member_id("S12345678", ("#########", "@########")) == "S12345678"  # fits the second as read
+    assert mend_member_id("S1234567B", ("#########", "@#######@")) == "S1234567B"
+    assert mend_member_id("S1234567B", ("#########",)) == "512345678"
+
+
+def test_fits_is_exact_per_position() -> None:
+    assert fits("W123456789", "W#########")
+    assert not fits("W12345678", "W#########")
+    assert not fits("V123456789", "W#########")
+    assert fits("1EG4TE5MK73", "#@*#@*#@@##")
+
+
+def test_the_directory_gives_each_payer_its_shapes() -> None:
+    assert shapes_for_payer("Humana Gold Plus") == ("H########",)
+    assert shapes_for_payer("Aetna Medicare Advantage") == ("W#########",)  # the carrier's IDs, not an MBI
+    assert shapes_for_payer("Medicare Part B") == ("#@*#@*#@@##",)
+    assert shapes_for_payer("Geisinger Health Plan") == ()  # not on file
+    assert shapes_for_payer(None) == ()
+
+
+def test_every_shape_on_file_is_well_formed() -> None:
+    raw = yaml.safe_load((config.POLICIES_DIR / "payers.yaml").read_text(encoding="utf-8"))
+    directory = PayersFile.model_validate(raw)
+    assert sum(bool(p.member_id_formats) for p in directory.payers) >= 10
+    for payer in directory.payers:
+        for shape in payer.member_id_formats:
+            # each shape is one a real ID of the payer's can be: at least six characters, three digits
+            assert len(shape) >= 6 and sum(c in "#0123456789" for c in shape) >= 3, (payer.id, shape)
+
+
+def test_a_shape_with_other_characters_is_refused() -> None:
+    with pytest.raises(ValidationError, match="member_id_formats"):
+        Payer.model_validate({"id": "x", "name": "X", "aliases": ["X"], "member_id_formats": ["W#########?"],
+                              "plans": [{"id": "c", "name": "C", "plan_type": "commercial"}]})
+
+
+def _span(etype: str, text: str, conf: float = 0.9) -> Span:
+    return Span(type=etype, text=text, page=1, bbox=(0, 0, 1, 1), confidence=conf, word_indices=[0])
+
+
+def test_fields_mend_the_member_id_to_the_payer_read_on_the_referral() -> None:
+    fx = spans_to_fields([_span("PAYER", "Humana"), _span("MEMBER_ID", "HO6470688")])
+    assert fx.fields.member_id == "H06470688"
+    # another payer's shapes do not explain "HO6..." (Aetna wants W and nine digits): kept as read
+    fx = spans_to_fields([_span("PAYER", "Aetna"), _span("MEMBER_ID", "HO6470688")])
+    assert fx.fields.member_id == "HO6470688"
+    # no payer read: nothing to mend against
+    assert spans_to_fields([_span("MEMBER_ID", "HO6470688")]).fields.member_id == "HO6470688"
+
+
+def test_quotes_and_dots_around_an_id_are_specks() -> None:
+    assert normalize_field("member_id", "\u2018549799152139.").value == "549799152139"
+    assert normalize_field("member_id", "'W123456789'").value == "W123456789"
+
+
+def test_policies_dir_argument_reads_another_directory(tmp_path: Path) -> None:
+    (tmp_path / "payers.yaml").write_text(yaml.safe_dump({"payers": [{
+        "id": "acme", "name": "Acme Health", "aliases": ["Acme"], "member_id_formats": ["AC######"],
+        "plans": [{"id": "c", "name": "C", "plan_type": "commercial"}], "default_plan": "c"}]}), encoding="utf-8")
+    assert shapes_for_payer("Acme", tmp_path) == ("AC######",)
+    assert shapes_for_payer("Humana", tmp_path) == ()
