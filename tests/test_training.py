@@ -218,6 +218,9 @@ def test_training_is_reproducible_and_resume_continues_exactly(tiny_setup, tmp_p
         _train(cfg, data, tmp_path / "c", epochs=2, crash_after=1)
     _, state_c = _train(cfg, data, tmp_path / "c", epochs=2, resume=True)
     assert state_c.epoch == 2 and len(state_c.history) == 2
+    # the training time (training.json's train_seconds) counts the epoch run before the crash too
+    assert state_c.elapsed_s == pytest.approx(sum(h["epoch_s"] for h in state_c.history), rel=0.05)
+    assert state_c.elapsed_s > state_c.history[-1]["epoch_s"]
     ck_a = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)["model"]
     ck_c = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=False)["model"]
     for k in ck_a:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,6 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     data = prepare_data(cfg, tokenizer)
     run_dir = Path(cfg.train.output_dir) / cfg.train.run_name
     resume_run_id = load_checkpoint_meta(run_dir / "checkpoint.pt").get("mlflow_run_id") if cfg.train.resume else None
-    t_start = time.time()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with tracking.start_run(cfg, resume_run_id) as mlrun, Progress(*columns, console=console) as progress:
         if not resume_run_id:
@@ -124,7 +122,9 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
             model, data["examples"]["train"], data["examples"]["validation"], cfg.train, run_dir, on_epoch, progress,
             all_new=cfg.model.random_init, extra_ckpt={"mlflow_run_id": mlrun.info.run_id, "config": cfg.to_dict()},
         )
-        train_s = time.time() - t_start
+        # every epoch's wall time (validation included), summed over a crash and its --resume: this process's
+        # own clock would report a resumed run's last minutes only
+        train_s = state.elapsed_s
         predictor = Predictor(LoadedModel(model, tokenizer, model.spec, Calibration()), "candidate")
         assess.calibrate(predictor, data["rows"]["validation"], progress, train_rows=data["rows"]["train"])
         model_dir = save_model_dir(run_dir / "model", model, tokenizer, predictor.calibration)
