@@ -109,3 +109,12 @@ def test_policies_dir_argument_reads_another_directory(tmp_path: Path) -> None:
         "plans": [{"id": "c", "name": "C", "plan_type": "commercial"}], "default_plan": "c"}]}), encoding="utf-8")
     assert shapes_for_payer("Acme", tmp_path) == ("AC######",)
     assert shapes_for_payer("Humana", tmp_path) == ()
+
+
+def test_a_reading_of_the_payers_shape_wins_over_a_more_confident_one_without() -> None:
+    # an MRN ("E" and seven digits) tagged as the member ID, more confident than the real one
+    spans = [_span("PAYER", "UnitedHealthcare"), _span("MEMBER_ID", "E1377191", 0.86), _span("MEMBER_ID", "305452509", 0.43)]
+    assert spans_to_fields(spans).fields.member_id == "305452509"
+    # no reading of the payer's shape: the most confident one, as before
+    spans = [_span("PAYER", "Humana"), _span("MEMBER_ID", "E1377191", 0.86), _span("MEMBER_ID", "305452509", 0.43)]
+    assert spans_to_fields(spans).fields.member_id == "E1377191"

@@ -60,6 +60,12 @@ def fits(compact: str, shape: str) -> bool:
     return True
 
 
+def fits_any(value: str, shapes: tuple[str, ...]) -> bool:
+    """``value`` (separators ignored, any case) is of one of ``shapes``."""
+    compact = "".join(c for c in value if c not in _SEPARATORS).upper()
+    return any(fits(compact, s) for s in shapes)
+
+
 def _mend(ch: str, slot: str) -> str | None:
     """``ch`` as the shape's slot wants it, or None when no confusion explains it."""
     up = ch.upper()
@@ -78,9 +84,9 @@ def _mend(ch: str, slot: str) -> str | None:
 
 def mend_member_id(value: str, shapes: tuple[str, ...]) -> str:
     """``value`` mended to the one shape of ``shapes`` it can be read as, else ``value`` as it was."""
-    compact = "".join(c for c in value if c not in _SEPARATORS)
-    if not shapes or any(fits(compact.upper(), s) for s in shapes):
+    if not shapes or fits_any(value, shapes):
         return value
+    compact = "".join(c for c in value if c not in _SEPARATORS)
     readings = set()
     for shape in shapes:
         if len(shape) != len(compact):
