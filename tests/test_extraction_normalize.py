@@ -212,6 +212,21 @@ def test_names_in_capitals_lose_trailing_lowercase_specks() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Wood, Daniel pos", "Wood, Daniel"),  # a short lowercase word after a capitalized name is a speck
+        ("Jane Doe de", "Jane Doe"),
+        ("Alan lee", "Alan lee"),  # one capitalized word: too little to call the other a speck
+        ("Tanaka, Matthew 14-Mar", "Tanaka, Matthew"),  # a date read with the name
+        ("Robert Smith 1/2/1960 abc", "Robert Smith"),
+        ("MARTINE7, OMAR", "MARTINE7, OMAR"),  # a digit in the first word is a slip for a letter: kept
+    ],
+)
+def test_what_follows_a_name_is_no_part_of_it(text: str, expected: str) -> None:
+    assert normalize_name(text).value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Perry. Thomas", "Perry, Thomas"),  # the comma after a leading surname read as a period
         ("Priya lvanov", "Priya Ivanov"),  # "l" for "I" before a consonant
         ("ME! GREEN", "MEI GREEN"),  # "!" for "I" in capitals

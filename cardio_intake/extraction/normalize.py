@@ -368,7 +368,7 @@ def normalize_name(text: str) -> Norm[str]:
         s = _SUFFIX_RE.sub("", s).strip(" ,;")
     # A name starts with a letter and ends with one or an initial's period: the rest at its edges is a
     # form line or speck that OCR read with it ("/Luis Fischer", "-Ingrid K. Powell", "Chen, Robert |").
-    s = _trim_name_edges(s)
+    s = _trim_name_edges(_cut_at_digits(s))
     if not any(c.isalpha() for c in s):
         return _bad("empty")
     s = _repair_name_ocr(s)
@@ -382,7 +382,23 @@ def normalize_name(text: str) -> Norm[str]:
     if sum(w.isupper() for w in words) >= 2 and all(w.isupper() or w.islower() for w in words):
         while words[-1].islower():
             s = _trim_name_edges(s[: s.rfind(words.pop())])
+    # ...and a capitalized one ends in a capitalized word: a short lowercase word after it is a speck too
+    # ("Wood, Daniel pos"); particles come before the surname ("Maria de la Cruz")
+    elif sum(w[0].isupper() for w in words) >= 2:
+        while words[-1].islower() and len(words[-1]) <= 3:
+            s = _trim_name_edges(s[: s.rfind(words.pop())])
     return Norm(s)
+
+
+def _cut_at_digits(s: str) -> str:
+    """A name has no digits: a word with one after the name's words is a date or ID read with it
+    ("Tanaka, Matthew 14-Mar"). A digit inside the first word is an OCR slip for a letter ("MARTINE7")
+    and stays for the checks after."""
+    tokens = s.split(" ")
+    for i, tok in enumerate(tokens):
+        if i and any(c.isdigit() for c in tok) and any(c.isalpha() for c in " ".join(tokens[:i])):
+            return " ".join(tokens[:i])
+    return s
 
 
 # --- urgency ------------------------------------------------------------------------------------
