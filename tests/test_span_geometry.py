@@ -184,3 +184,25 @@ def test_a_payer_takes_a_word_tagged_as_a_value_it_cannot_be() -> None:
     words = ["Aetna", "W238849102"]
     spans = decode_page(words, row_boxes(words), probs_for(["B-PAYER", "B-MEMBER_ID"]), 1, complete_payers=True)
     assert [(s.type, s.text) for s in spans] == [("PAYER", "Aetna"), ("MEMBER_ID", "W238849102")]
+
+
+# --- a payer span that runs on into the member ID ------------------------------------------------
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_an_id_read_with_the_payer_becomes_a_member_id_reading(complete: bool) -> None:
+    words = ["Insurance:", "Texas", "Medicaid", "250685368", "Group"]
+    tags = ["O", *span_tags("PAYER", 3), "O"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, complete_payers=complete)
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "Texas Medicaid"), ("MEMBER_ID", "250685368")]
+    payer, member = spans
+    # the tagger read the ID as the payer: as a member ID it is a weak reading, the payer keeps its confidence
+    assert member.confidence < 0.1 < 0.8 < payer.confidence
+
+
+def test_a_plan_number_is_no_id_and_words_after_an_id_stay_the_payers() -> None:
+    words = ["BCBS", "Plan", "65", "Aetna", "W123456789", "PPO"]
+    tags = [*span_tags("PAYER", 3), *span_tags("PAYER", 3)]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1)
+    assert [(s.type, s.text) for s in spans] == [
+        ("PAYER", "BCBS Plan 65"), ("PAYER", "Aetna"), ("MEMBER_ID", "W123456789"), ("PAYER", "PPO"),
+    ]

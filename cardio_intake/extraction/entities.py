@@ -157,6 +157,7 @@ def decode_page(
     scored = [(t, s, e, _span_confidence(probs, t, s, e, reduce)) for t, s, e in tagged]
     if complete_payers:
         scored = _grow_payers(words, boxes, scored)
+    scored = _payer_ids_apart(words, probs, scored, reduce)
     return [
         Span(
             type=etype,
@@ -173,6 +174,32 @@ def decode_page(
 def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce: SpanReduce) -> float:
     word_p = probs[start:end][:, _TYPE_COLUMNS[etype]].sum(axis=1)
     return float(word_p.min() if reduce == "min" else word_p.mean())
+
+
+def _id_like(word: str) -> bool:
+    """A word no payer name has: four digits or more ("250685368", "RNTe289425%2"); plan names carry
+    at most a short number ("Plan 65", "Part B")."""
+    return sum(c.isdigit() for c in word) >= 4
+
+
+def _payer_ids_apart(
+    words: Sequence[str], probs: np.ndarray, spans: list[tuple[str, int, int, float]], reduce: SpanReduce
+) -> list[tuple[str, int, int, float]]:
+    """A payer span that runs on into an ID ("Texas Medicaid 250685368": the form prints the member ID
+    right after the payer) ends before it, and the ID becomes a member-ID reading. Its confidence is
+    what the tagger gave those words as a member ID (low: it read them as the payer), so a reading
+    the tagger did mark as the member ID wins over it, and alone it goes to review."""
+    out = []
+    for t, s, e, c in spans:
+        cut = next((i for i in range(s + 1, e) if _id_like(words[i])), None) if t == "PAYER" else None
+        if cut is None:
+            out.append((t, s, e, c))
+            continue
+        out.append((t, s, cut, _span_confidence(probs, t, s, cut, reduce)))
+        out.append(("MEMBER_ID", cut, cut + 1, _span_confidence(probs, "MEMBER_ID", cut, cut + 1, reduce)))
+        if cut + 1 < e:
+            out.append((t, cut + 1, e, _span_confidence(probs, t, cut + 1, e, reduce)))
+    return out
 
 
 def _grow_payers(
