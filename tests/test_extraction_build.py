@@ -524,3 +524,17 @@ def test_two_patients_in_one_referral_go_to_review_however_sure() -> None:
     assert conflicting_reading("patient_name", "Wright, Gloria", {"Wright, Gloria": [0.9], "TariqWang": [0.9]}, 0.0)
     # above the field's own threshold only: a reading the field would not accept is no claim either
     assert not conflicting_reading("patient_dob", "1949-04-19", {"1949-04-19": [0.99], "1987-10-20": [0.9]}, 0.95)
+
+
+def test_readings_run_together_by_ocr_are_the_spaced_value() -> None:
+    # the card's reading ran "Yuki W" together and is the most confident; the order's two spaced ones agree
+    spans = [_span("PATIENT_NAME", "Jenkins, YukiW", 1.0), _span("PATIENT_NAME", "Jenkins, Yuki W", 0.99),
+             _span("PATIENT_NAME", "JENKINS, YUKI W", 0.9), _span("MEMBER_ID", "U3765059604", 0.99),
+             _span("MEMBER_ID", "U37650596 04", 0.6)]
+    fx = spans_to_fields(spans)
+    assert fx.fields.patient_name == "Jenkins, Yuki W"
+    assert fx.fields.member_id == "U37650596 04"
+    assert fx.confidence["patient_name"] == 1.0  # one value: its readings' confidences pool
+    # readings that differ in more than spacing stay apart: the most confident wins as before
+    fx = spans_to_fields([_span("PATIENT_NAME", "Jenkins, Yuki", 1.0), _span("PATIENT_NAME", "Jenkins, Yuki W", 0.9)])
+    assert fx.fields.patient_name == "Jenkins, Yuki"

@@ -296,6 +296,20 @@ def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
     return sum(sum(confs) * _similarity(value, other) for other, confs in groups.items())
 
 
+def spaced_variants(readings: Sequence[tuple[Span, object]]) -> list[tuple[Span, object]]:
+    """Readings of one text that differ only in spaces (and case) are one value, written with the most
+    spaces: OCR runs two words together on one page far more often than it splits one ("Jenkins,
+    YukiW" on the card, "Jenkins, Yuki W" on the order), and the run-together reading must neither win
+    on its confidence nor split the field's support."""
+    best: dict[str, str] = {}
+    for _, v in readings:
+        if isinstance(v, str):
+            k = "".join(v.split()).casefold()
+            if k not in best or v.count(" ") > best[k].count(" "):
+                best[k] = v
+    return [(s, best["".join(v.split()).casefold()] if isinstance(v, str) else v) for s, v in readings]
+
+
 def most_specific_payer(value: object, groups: Mapping[object, Sequence[float]], floor: float) -> object:
     """The longest confident reading that extends ``value`` word for word ("UnitedHealthcare Choice Plus"
     for "UnitedHealthcare"): a plan is its carrier's name and the product's, and the bare carrier name is
@@ -348,6 +362,8 @@ def spans_to_fields(
             # ...and say which reading is the member ID: an MRN or a group number tagged as one rarely has its shape
             fitting = [(s, v) for s, v in valid if fits_any(str(v), shapes)]
             valid = fitting or valid
+        if name not in LIST_FIELDS:
+            valid = spaced_variants(valid)
         if not valid:
             result.invalid[name] = next(n.reason for _, n in normalized if n.reason) or "invalid"
             continue
