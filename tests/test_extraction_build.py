@@ -450,6 +450,28 @@ def test_noisy_or_of_head_and_cpt_evidence() -> None:
     assert intent_probabilities(logits, Calibration(), evidence)[INTENTS.index("echo_tte")] == pytest.approx(0.5)
 
 
+def test_read_orders_veto_the_heads_unsupported_intents() -> None:
+    from cardio_intake.extraction.build import IntentEvidence, intent_predictions, unsupported_intents
+
+    logits = np.full(len(INTENTS), -6.0)
+    logits[INTENTS.index("echo_tte")] = logits[INTENTS.index("rhythm_monitor")] = 3.0  # the head: echo and a monitor
+    cal = Calibration(cpt_intent_fusion=True, order_intent_fusion=True)
+    read = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"echo_tte": 0.9, "rhythm_monitor": 0.1})
+    assert "rhythm_monitor" in unsupported_intents(read) and "echo_tte" not in unsupported_intents(read)
+    assert [i.label for i in intent_predictions(logits, cal, read)] == ["echo_tte"]
+    # an order line that names the monitor, even unsurely, supports it
+    named = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"rhythm_monitor": 0.4})
+    assert {i.label for i in intent_predictions(logits, cal, named)} == {"echo_tte", "rhythm_monitor"}
+    # orders not read (nothing at 0.8): the head's guesses stand
+    unread = IntentEvidence(cpt={"echo_tte": 0.7})
+    assert unsupported_intents(unread) == set()
+    assert {i.label for i in intent_predictions(logits, cal, unread)} == {"echo_tte", "rhythm_monitor"}
+    # the veto off, or no evidence at all: as before
+    off = cal.model_copy(update={"unsupported_intent_veto": False})
+    assert {i.label for i in intent_predictions(logits, off, read)} == {"echo_tte", "rhythm_monitor"}
+    assert {i.label for i in intent_predictions(logits, cal, None)} == {"echo_tte", "rhythm_monitor"}
+
+
 def test_support_selection_picks_the_reading_the_others_resemble() -> None:
     """A name read on three pages with a different OCR slip on two: the most confident reading is a
     garbled one, the readings together back the right one."""

@@ -195,6 +195,12 @@ class Calibration(BaseModel):
         description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
+    unsupported_intent_veto: bool = Field(
+        default=True,
+        description="where a referral's orders are read (a CPT code or order line names an intent at 0.8 or more), "
+        "an intent that no code or order line of the referral supports (both under 0.3) is not listed, however sure "
+        "the intent head is (extraction/build.py intent_predictions); not fitted",
+    )
     split_lines: bool = Field(
         default=True,
         description="a PROCEDURE span that runs over two text lines is one span per line "
