@@ -142,6 +142,9 @@ def main() -> int:
     ap.add_argument("--extra-test", action="append", default=[], type=Path, metavar="DATASET",
                     help="another dataset whose test split joins this one's (a second corpus of the same held-out "
                          "families, e.g. another seed): more test documents, tighter intervals; repeatable")
+    ap.add_argument("--only-extra-test", action="store_true",
+                    help="score on the --extra-test splits alone (a corpus held out from the choices made on this "
+                         "dataset's test split); training and calibration still use --dataset")
     ap.add_argument("--no-baseline", action="store_true", help="skip the scikit-learn baseline")
     ap.add_argument("--recalibrate", action="store_true",
                     help="refit the transformers' calibration on the validation split first (models saved before a "
@@ -161,7 +164,10 @@ def main() -> int:
     from training.baseline import load_splits
 
     splits = load_splits(args.dataset)
-    splits["test"] = test = splits["test"] + extra_test_rows(args.extra_test)
+    if args.only_extra_test and not args.extra_test:
+        ap.error("--only-extra-test needs at least one --extra-test DATASET")
+    own = [] if args.only_extra_test else splits["test"]
+    splits["test"] = test = own + extra_test_rows(args.extra_test)
     t0 = time.time()
     layout, text = args.layout, args.text
     if args.train:

@@ -31,3 +31,13 @@ def test_extra_test_rows_are_prefixed_with_their_corpus(tmp_path: Path) -> None:
     assert [r["doc_id"] for r in rows] == ["fresh7/packet-00016", "fresh7/packet-00020", "other/packet-00016"]
     assert rows[0]["words"] == [["x"]]  # the rest of the row is kept
     assert _bench().extra_test_rows([]) == []
+
+
+def test_only_extra_test_needs_an_extra_test_split(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    monkeypatch.setattr("sys.argv", ["bench_model.py", "--only-extra-test"])
+    with pytest.raises(SystemExit) as exc:
+        _bench().main()
+    assert exc.value.code == 2
+    assert "--only-extra-test needs at least one --extra-test" in capsys.readouterr().err

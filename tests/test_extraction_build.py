@@ -466,6 +466,10 @@ def test_read_orders_veto_the_heads_unsupported_intents() -> None:
     unread = IntentEvidence(cpt={"echo_tte": 0.7})
     assert unsupported_intents(unread) == set()
     assert {i.label for i in intent_predictions(logits, cal, unread)} == {"echo_tte", "rhythm_monitor"}
+    # a head this sure of an order keeps it: the tagger missed its line
+    sure = logits.copy()
+    sure[INTENTS.index("rhythm_monitor")] = 6.0
+    assert {i.label for i in intent_predictions(sure, cal, read)} == {"echo_tte", "rhythm_monitor"}
     # the veto off, or no evidence at all: as before
     off = cal.model_copy(update={"unsupported_intent_veto": False})
     assert {i.label for i in intent_predictions(logits, off, read)} == {"echo_tte", "rhythm_monitor"}

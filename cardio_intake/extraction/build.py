@@ -115,15 +115,17 @@ def intent_predictions(
     listed = [
         IntentPrediction(label=label, confidence=round(float(p), 6))  # type: ignore[arg-type]
         for label, p in zip(INTENTS, probs, strict=True)
-        if p >= calibration.intent_thresholds.get(label, 0.5) and label not in unsupported
+        if p >= calibration.intent_thresholds.get(label, 0.5) and (label not in unsupported or p >= HEAD_SURE)
     ]
     return sorted(listed, key=lambda i: -i.confidence)
 
 
 #: A referral's orders count as read when a code or an order line names an intent this surely...
 ORDERS_READ = 0.8
-#: ...and then an intent with less support than this from its codes and order lines is not ordered.
+#: ...and then an intent with less support than this from its codes and order lines is not ordered...
 ORDER_SUPPORT = 0.3
+#: ...unless the intent head alone is this sure (an order the tagger missed on a form it reads well).
+HEAD_SURE = 0.99
 
 
 def unsupported_intents(evidence: IntentEvidence) -> set[str]:
