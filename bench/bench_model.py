@@ -154,6 +154,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     ap.add_argument("overrides", nargs="*", help="training config overrides (with --train), section.key=value")
     args = ap.parse_args()
+    if args.only_extra_test and not args.extra_test:
+        ap.error("--only-extra-test needs at least one --extra-test DATASET")
     also = {}  # checked before any training, so a typo does not surface after the runs
     for item in args.also:
         name, sep, uri = item.partition("=")
@@ -164,8 +166,6 @@ def main() -> int:
     from training.baseline import load_splits
 
     splits = load_splits(args.dataset)
-    if args.only_extra_test and not args.extra_test:
-        ap.error("--only-extra-test needs at least one --extra-test DATASET")
     own = [] if args.only_extra_test else splits["test"]
     splits["test"] = test = own + extra_test_rows(args.extra_test)
     t0 = time.time()
