@@ -118,3 +118,20 @@ def test_a_reading_of_the_payers_shape_wins_over_a_more_confident_one_without() 
     # no reading of the payer's shape: the most confident one, as before
     spans = [_span("PAYER", "Humana"), _span("MEMBER_ID", "E1377191", 0.86), _span("MEMBER_ID", "305452509", 0.43)]
     assert spans_to_fields(spans).fields.member_id == "E1377191"
+
+
+def test_a_member_id_unlike_its_payers_shapes_goes_to_review() -> None:
+    from cardio_intake.extraction.calibration import Calibration
+    from cardio_intake.extraction.review import review_reasons
+    from cardio_intake.schemas import IntentPrediction
+
+    intents = [IntentPrediction(label="echo_tte", confidence=0.99)]
+    base = [_span("PATIENT_NAME", "Ana Diaz"), _span("PATIENT_DOB", "01/02/1960"), _span("PAYER", "Humana")]
+    odd = spans_to_fields([*base, _span("MEMBER_ID", "7701370")])
+    assert odd.fields.member_id == "7701370" and odd.unshaped == ["member_id"]  # kept for the reviewer
+    assert "format:member_id" in review_reasons(odd, intents, Calibration())
+    good = spans_to_fields([*base, _span("MEMBER_ID", "H06470688")])
+    assert good.unshaped == [] and "format:member_id" not in review_reasons(good, intents, Calibration())
+    # a payer without shapes says nothing about its IDs
+    other = spans_to_fields([*base[:2], _span("PAYER", "Geisinger"), _span("MEMBER_ID", "7701370")])
+    assert other.unshaped == []

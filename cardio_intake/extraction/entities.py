@@ -242,6 +242,8 @@ class FieldExtraction:
     dropped: list[str] = field(default_factory=list)  # non-critical values removed for low confidence
     # single-valued fields read confidently as two unlike values (two patients' DOBs in one referral)
     conflicting: list[str] = field(default_factory=list)
+    # values unlike every shape the payer issues them in (a member ID of a payer with member_id_formats)
+    unshaped: list[str] = field(default_factory=list)
 
 
 def _same_text_key(field_name: str, value: object) -> object:
@@ -361,6 +363,8 @@ def spans_to_fields(
             valid = [(s, mend_member_id(str(v), shapes)) for s, v in valid]
             # ...and say which reading is the member ID: an MRN or a group number tagged as one rarely has its shape
             fitting = [(s, v) for s, v in valid if fits_any(str(v), shapes)]
+            if shapes and valid and not fitting:
+                result.unshaped.append(name)
             valid = fitting or valid
         if name not in LIST_FIELDS:
             valid = spaced_variants(valid)

@@ -9,7 +9,8 @@ always means review (``needed`` is exactly "there is a reason").
 
 Reason strings are ``<kind>:<field>``: ``missing:member_id``, ``invalid:patient_dob``,
 ``low_confidence:payer``, ``missing:intent``, ``low_confidence:intent``, ``invalid:referring_npi``,
-``inconsistent:patient_dob``, ``inconsistent:cpt``. Critical reasons come first, in contract order.
+``inconsistent:patient_dob``, ``inconsistent:cpt``, ``format:member_id`` (a member ID unlike every shape
+its payer's IDs have, ``payers.yaml`` ``member_id_formats``). Critical reasons come first, in contract order.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def review_reasons(
             reasons.append(f"missing:{name}")
         elif name in fx.low_confidence or fx.confidence.get(name, 0.0) < calibration.field_thresholds.get(name, 0.0):
             reasons.append(f"low_confidence:{name}")
+        if name in fx.unshaped and values.get(name) not in (None, []):
+            # a member ID unlike every shape its payer issues: misread, or another number read as the ID
+            reasons.append(f"format:{name}")
         if name in fx.conflicting and values.get(name) not in (None, []):
             # two confident, unlike readings (a missed patient boundary puts two DOBs in one referral):
             # however sure each is, the record would mix two patients
