@@ -466,6 +466,11 @@ def test_read_orders_veto_the_heads_unsupported_intents() -> None:
     unread = IntentEvidence(cpt={"echo_tte": 0.7})
     assert unsupported_intents(unread) == set()
     assert {i.label for i in intent_predictions(logits, cal, unread)} == {"echo_tte", "rhythm_monitor"}
+    # in a prediction, the dropped guess sends the referral to a person
+    page = make_page([*patient_block("Robert Chen", "01/02/1960"), ("93306", "B-CPT")])
+    raw = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[logits])
+    ref = build_prediction(raw, cal, "d", "sha256:d", today=TODAY).referrals[0]
+    assert [i.label for i in ref.intents] == ["echo_tte"] and "low_confidence:intent" in ref.review.reasons
     # a head this sure of an order keeps it: the tagger missed its line
     sure = logits.copy()
     sure[INTENTS.index("rhythm_monitor")] = 6.0

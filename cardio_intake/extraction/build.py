@@ -170,7 +170,11 @@ def build_prediction(
         fx = spans_to_fields(
             ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
-        intents = intent_predictions(logits, calibration, referral_intent_evidence(ref_spans, calibration))
+        evidence = referral_intent_evidence(ref_spans, calibration)
+        intents = intent_predictions(logits, calibration, evidence)
+        # the head listed an order the read ones leave out: dropped, and a person looks
+        vetoed = len(intent_predictions(logits, calibration.model_copy(update={"unsupported_intent_veto": False}),
+                                        evidence)) > len(intents)
         printed = not intents and calibration.printed_order_fallback
         if printed:
             words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]
@@ -184,7 +188,7 @@ def build_prediction(
                 intents=intents,
                 entities=[s.to_prediction() for s in ref_spans],
                 fields=fx.fields,
-                review=review_referral(fx, intents, calibration, intents_printed=printed),
+                review=review_referral(fx, intents, calibration, intents_unsure=printed or vetoed),
                 field_confidence={k: round(v, 6) for k, v in fx.confidence.items()},
             )
         )

@@ -25,9 +25,10 @@ from cardio_intake.schemas import IntentPrediction, Review
 
 
 def review_reasons(
-    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_printed: bool = False
+    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_unsure: bool = False
 ) -> list[str]:
-    """``intents_printed``: the intents are the printed-order fallback's, which no model confidence backs."""
+    """``intents_unsure``: no model confidence backs the listed intents as a whole (the printed-order
+    fallback's, or the intent head named one more that the read orders left out)."""
     reasons: list[str] = []
     values = fx.fields.model_dump()
     for name in calibration.critical_fields:
@@ -46,7 +47,7 @@ def review_reasons(
             reasons.append(f"inconsistent:{name}")
     if not intents:
         reasons.append("missing:intent")
-    elif intents_printed or any(i.confidence < calibration.intent_review_thresholds.get(i.label, 0.5) for i in intents):
+    elif intents_unsure or any(i.confidence < calibration.intent_review_thresholds.get(i.label, 0.5) for i in intents):
         reasons.append("low_confidence:intent")
     for name in FIELD_NAMES:
         if name in fx.invalid and name not in calibration.critical_fields:
@@ -57,7 +58,7 @@ def review_reasons(
 
 
 def review_referral(
-    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_printed: bool = False
+    fx: FieldExtraction, intents: Sequence[IntentPrediction], calibration: Calibration, intents_unsure: bool = False
 ) -> Review:
-    reasons = review_reasons(fx, intents, calibration, intents_printed)
+    reasons = review_reasons(fx, intents, calibration, intents_unsure)
     return Review(needed=bool(reasons), reasons=reasons)
