@@ -110,14 +110,22 @@ def intent_predictions(
     logits: np.ndarray, calibration: Calibration, evidence: IntentEvidence | None = None
 ) -> list[IntentPrediction]:
     """Every intent above its listing threshold, highest confidence first."""
+    return intent_listing(logits, calibration, evidence)[0]
+
+
+def intent_listing(
+    logits: np.ndarray, calibration: Calibration, evidence: IntentEvidence | None = None
+) -> tuple[list[IntentPrediction], bool]:
+    """:func:`intent_predictions`, and whether the veto of :func:`unsupported_intents` dropped one."""
     probs = intent_probabilities(logits, calibration, evidence)
     unsupported = unsupported_intents(evidence) if calibration.unsupported_intent_veto and evidence else set()
+    above = [(label, p) for label, p in zip(INTENTS, probs, strict=True) if p >= calibration.intent_thresholds.get(label, 0.5)]
     listed = [
         IntentPrediction(label=label, confidence=round(float(p), 6))  # type: ignore[arg-type]
-        for label, p in zip(INTENTS, probs, strict=True)
-        if p >= calibration.intent_thresholds.get(label, 0.5) and (label not in unsupported or p >= HEAD_SURE)
+        for label, p in above
+        if label not in unsupported or p >= HEAD_SURE
     ]
-    return sorted(listed, key=lambda i: -i.confidence)
+    return sorted(listed, key=lambda i: -i.confidence), len(listed) < len(above)
 
 
 #: A referral's orders count as read when a code or an order line names an intent this surely...
@@ -170,11 +178,8 @@ def build_prediction(
         fx = spans_to_fields(
             ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
         )
-        evidence = referral_intent_evidence(ref_spans, calibration)
-        intents = intent_predictions(logits, calibration, evidence)
-        # the head listed an order the read ones leave out: dropped, and a person looks
-        vetoed = len(intent_predictions(logits, calibration.model_copy(update={"unsupported_intent_veto": False}),
-                                        evidence)) > len(intents)
+        # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
+        intents, vetoed = intent_listing(logits, calibration, referral_intent_evidence(ref_spans, calibration))
         printed = not intents and calibration.printed_order_fallback
         if printed:
             words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]

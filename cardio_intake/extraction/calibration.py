@@ -198,8 +198,8 @@ class Calibration(BaseModel):
     unsupported_intent_veto: bool = Field(
         default=True,
         description="where a referral's orders are read (a CPT code or order line names an intent at 0.8 or more), "
-        "an intent that no code or order line of the referral supports (both under 0.3) is not listed, however sure "
-        "the intent head is (extraction/build.py intent_predictions); not fitted",
+        "an intent that no code or order line of the referral supports (both under 0.3) is not listed unless the intent "
+        "head alone is at 0.99, and the referral goes to review (extraction/build.py intent_listing); not fitted",
     )
     split_lines: bool = Field(
         default=True,

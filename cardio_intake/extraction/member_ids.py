@@ -15,14 +15,10 @@ digits ("OSC########"); spaces and hyphens in the ID are ignored for matching an
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from cardio_intake import config
-from cardio_intake.rules.models import PayersFile
+from cardio_intake.extraction.payer_words import payer_directory
 from cardio_intake.rules.payers import resolve_payer
 
 #: Letters OCR reads for digits (and lowercase slips), as printed on member cards and forms.
@@ -35,11 +31,6 @@ _AS_DIGIT = str.maketrans({
 _AS_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A", "7": "T"})
 
 _SEPARATORS = " -"
-_SHAPE_RE = re.compile(r"^[#@*A-Z0-9]+$")
-
-
-def valid_shape(shape: str) -> bool:
-    return _SHAPE_RE.fullmatch(shape) is not None
 
 
 def fits(compact: str, shape: str) -> bool:
@@ -100,14 +91,8 @@ def mend_member_id(value: str, shapes: tuple[str, ...]) -> str:
     return "".join(c if c in _SEPARATORS else next(fixed) for c in value)
 
 
-@lru_cache(maxsize=4)
-def _payers(policies_dir: Path | None = None) -> PayersFile:
-    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
-    return PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-
-
 @lru_cache(maxsize=256)
 def shapes_for_payer(payer_text: str | None, policies_dir: Path | None = None) -> tuple[str, ...]:
     """The member ID shapes of the payer ``payer_text`` names (the rules layer's resolution), or ()."""
-    match = resolve_payer(payer_text, _payers(policies_dir).payers)
+    match = resolve_payer(payer_text, payer_directory(policies_dir).payers)
     return tuple(match.payer.member_id_formats) if match.payer is not None else ()

@@ -46,13 +46,18 @@ def word_key(word: str) -> str:
     return alias_key(word).replace(" ", "")
 
 
+@lru_cache(maxsize=4)
+def payer_directory(policies_dir: Path | None = None) -> PayersFile:
+    """``payers.yaml``, read once per process (and directory)."""
+    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
+    return PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
 def _directory_names(policies_dir: Path | None) -> list[str]:
     """Every payer and plan name and alias, and each payer name or alias followed by a plan name or
     alias ("Cigna" + "Open Access Plus"): referral forms print the carrier with the plan."""
-    path = (policies_dir or config.POLICIES_DIR) / "payers.yaml"
-    directory = PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     names: list[str] = []
-    for payer in directory.payers:
+    for payer in payer_directory(policies_dir).payers:
         carriers = [payer.name, *payer.aliases]
         plans = [a for plan in payer.plans for a in (plan.name, *plan.aliases)]
         names += carriers + plans
