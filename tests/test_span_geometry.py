@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 
 from cardio_intake.extraction.entities import decode_page
@@ -15,6 +16,7 @@ from cardio_intake.extraction.order_intents import (
     service_order_terms,
 )
 from cardio_intake.extraction.payer_words import complete_payer
+from cardio_intake.labels import BIO_LABELS
 from tests.test_viterbi_decoding import probs_for
 
 Box = tuple[int, int, int, int]
@@ -206,3 +208,37 @@ def test_a_plan_number_is_no_id_and_words_after_an_id_stay_the_payers() -> None:
     assert [(s.type, s.text) for s in spans] == [
         ("PAYER", "BCBS Plan 65"), ("PAYER", "Aetna"), ("MEMBER_ID", "W123456789"), ("PAYER", "PPO"),
     ]
+
+
+# --- a span no valid value of its type takes the likeliest type it is valid as --------------------
+
+def mixed_probs(tags: list[str], second: dict[int, tuple[str, float]]) -> np.ndarray:
+    """``probs_for(tags)`` with, for word i in ``second``, that tag given the stated probability (taken from
+    the word's own tag)."""
+    p = probs_for(tags)
+    for i, (tag, prob) in second.items():
+        p[i, BIO_LABELS.index(tag)] += prob
+        p[i, BIO_LABELS.index(tags[i])] -= prob
+    return p
+
+
+def test_nine_digits_tagged_as_an_npi_become_the_member_id_the_tagger_thought_next() -> None:
+    words = ["Ins:", "UHC", "388463760", "NPI", "1245319599"]
+    tags = ["O", "B-PAYER", "B-REFERRING_NPI", "O", "B-REFERRING_NPI"]
+    probs = mixed_probs(tags, {2: ("B-MEMBER_ID", 0.3), 4: ("B-MEMBER_ID", 0.3)})
+    plain = decode_page(words, row_boxes(words), probs, 1)
+    assert [(s.type, s.text) for s in plain] == [("PAYER", "UHC"), ("REFERRING_NPI", "388463760"), ("REFERRING_NPI", "1245319599")]
+    spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)
+    # nine digits are no NPI (ten, Luhn-checked): the member ID, at the tagger's 0.3; a valid NPI stays one
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "UHC"), ("MEMBER_ID", "388463760"), ("REFERRING_NPI", "1245319599")]
+    assert spans[1].confidence == pytest.approx(probs[2, BIO_LABELS.index("B-MEMBER_ID")] + probs[2, BIO_LABELS.index("I-MEMBER_ID")])
+
+
+def test_no_type_is_taken_that_the_tagger_gave_no_thought_or_that_takes_any_words() -> None:
+    words = ["Fax:", "989869165", "Seguro", "miembro"]
+    tags = ["O", "B-PROVIDER_FAX", "O", "B-PAYER"]
+    # the ID had 0.01 of member ID: under the floor; "miembro" (a payer needs a capital) is likely a diagnosis,
+    # which takes any words and so is never a re-typed value
+    probs = mixed_probs(tags, {1: ("B-MEMBER_ID", 0.01), 3: ("B-DIAGNOSIS", 0.4)})
+    spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)
+    assert [(s.type, s.text) for s in spans] == [("PROVIDER_FAX", "989869165"), ("PAYER", "miembro")]

@@ -211,6 +211,12 @@ class Calibration(BaseModel):
         description="a payer span grows by up to two words on its line to the payer directory name it is part of "
         "(payer_words.complete_payer); not fitted",
     )
+    retype_invalid_spans: bool = Field(
+        default=True,
+        description="a span whose text is no valid value of its tagged type (nine digits tagged as an NPI) takes the "
+        "most probable other type it is valid as, at the tagger's probability for that type "
+        "(entities._retype_invalid); not fitted",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(
