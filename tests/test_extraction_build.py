@@ -569,3 +569,12 @@ def test_readings_run_together_by_ocr_are_the_spaced_value() -> None:
     # readings that differ in more than spacing stay apart: the most confident wins as before
     fx = spans_to_fields([_span("PATIENT_NAME", "Jenkins, Yuki", 1.0), _span("PATIENT_NAME", "Jenkins, Yuki W", 0.9)])
     assert fx.fields.patient_name == "Jenkins, Yuki"
+
+
+def test_a_payer_of_the_directory_wins_over_a_more_confident_reading_of_none() -> None:
+    spans = [_span("PAYER", "BC", 0.74), _span("PAYER", "Devoted Health", 0.49)]
+    assert spans_to_fields(spans, known_payers=True).fields.payer == "Devoted Health"
+    assert spans_to_fields(spans).fields.payer == "BC"  # off: the most confident reading
+    # with no reading in the directory, the readings compete as before
+    unknown = [_span("PAYER", "Acme Mutual", 0.74), _span("PAYER", "Zenith Benefit", 0.49)]
+    assert spans_to_fields(unknown, known_payers=True).fields.payer == "Acme Mutual"

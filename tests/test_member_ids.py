@@ -135,3 +135,12 @@ def test_a_member_id_unlike_its_payers_shapes_goes_to_review() -> None:
     # a payer without shapes says nothing about its IDs
     other = spans_to_fields([*base[:2], _span("PAYER", "Geisinger"), _span("MEMBER_ID", "7701370")])
     assert other.unshaped == []
+
+
+def test_known_payer_resolves_through_the_directory() -> None:
+    from cardio_intake.extraction.member_ids import known_payer
+
+    assert known_payer("Devoted Health")
+    assert known_payer("UHC Medicare Advantage")
+    assert not known_payer("BC")
+    assert not known_payer("Fecha de nacimiento")

@@ -177,7 +177,8 @@ def build_prediction(
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
         fx = spans_to_fields(
-            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection
+            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection,
+            known_payers=calibration.known_payers_first,
         )
         # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
         intents, vetoed = intent_listing(logits, calibration, referral_intent_evidence(ref_spans, calibration))

@@ -217,6 +217,11 @@ class Calibration(BaseModel):
         "most probable other type it is valid as, at the tagger's probability for that type "
         "(entities._retype_invalid); not fitted",
     )
+    known_payers_first: bool = Field(
+        default=True,
+        description="where some reading of the payer names a payer of the directory (policies/payers.yaml), the "
+        "readings that name none are not candidates; not fitted",
+    )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
     fitted: dict[str, float] = Field(

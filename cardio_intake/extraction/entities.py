@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
 from cardio_intake.extraction.lines import line_runs
-from cardio_intake.extraction.member_ids import fits_any, mend_member_id, shapes_for_payer
+from cardio_intake.extraction.member_ids import fits_any, known_payer, mend_member_id, shapes_for_payer
 from cardio_intake.extraction.normalize import normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
@@ -375,6 +375,7 @@ def spans_to_fields(
     critical: Sequence[str] = (),
     today: date | None = None,
     selection: FieldSelection = "confidence",
+    known_payers: bool = False,
 ) -> FieldExtraction:
     """Normalize spans into ``Fields``.
 
@@ -406,6 +407,10 @@ def spans_to_fields(
             if shapes and valid and not fitting:
                 result.unshaped.append(name)
             valid = fitting or valid
+        if name == "payer" and known_payers:
+            # the practice's payer directory names the payers it deals with: a reading that is one of them wins
+            # over one that is none ("BC" at 0.74 against "Devoted Health" at 0.49)
+            valid = [(s, v) for s, v in valid if known_payer(str(v))] or valid
         if name not in LIST_FIELDS:
             valid = spaced_variants(valid)
         if not valid:

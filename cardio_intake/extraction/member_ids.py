@@ -96,3 +96,9 @@ def shapes_for_payer(payer_text: str | None, policies_dir: Path | None = None) -
     """The member ID shapes of the payer ``payer_text`` names (the rules layer's resolution), or ()."""
     match = resolve_payer(payer_text, payer_directory(policies_dir).payers)
     return tuple(match.payer.member_id_formats) if match.payer is not None else ()
+
+
+@lru_cache(maxsize=256)
+def known_payer(payer_text: str, policies_dir: Path | None = None) -> bool:
+    """``payer_text`` names a payer of the directory (``policies/payers.yaml``, the rules layer's resolution)."""
+    return resolve_payer(payer_text, payer_directory(policies_dir).payers).payer is not None
