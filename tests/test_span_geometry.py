@@ -242,3 +242,12 @@ def test_no_type_is_taken_that_the_tagger_gave_no_thought_or_that_takes_any_word
     probs = mixed_probs(tags, {1: ("B-MEMBER_ID", 0.01), 3: ("B-DIAGNOSIS", 0.4)})
     spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)
     assert [(s.type, s.text) for s in spans] == [("PROVIDER_FAX", "989869165"), ("PAYER", "miembro")]
+
+
+def test_an_mbi_read_mostly_as_letters_is_cut_from_the_payer_too() -> None:
+    words = ["INS;", "MEDICARE", "SFT3XKSEAT)", "Plan", "MA-PD"]
+    tags = ["O", *span_tags("PAYER", 2), *span_tags("PAYER", 2)]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1)
+    assert [(s.type, s.text) for s in spans] == [
+        ("PAYER", "MEDICARE"), ("MEMBER_ID", "SFT3XKSEAT)"), ("PAYER", "Plan MA-PD"),
+    ]

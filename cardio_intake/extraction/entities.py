@@ -181,9 +181,12 @@ def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce
 
 
 def _id_like(word: str) -> bool:
-    """A word no payer name has: four digits or more ("250685368", "RNTe289425%2"); plan names carry
-    at most a short number ("Plan 65", "Part B")."""
-    return sum(c.isdigit() for c in word) >= 4
+    """A word no payer name has: four digits or more ("250685368", "RNTe289425%2"), or eight characters
+    or more with a digit among the letters (a Medicare MBI that OCR read mostly as letters, "SFT3XKSEAT");
+    plan names carry at most a short number ("Plan 65", "Part B", "MA-PD")."""
+    core = word.strip(".,;:()[]'\"‘’")  # specks and brackets OCR reads around it: "SFT3XKSEAT)"
+    digits = sum(c.isdigit() for c in core)
+    return digits >= 4 or (digits >= 1 and len(core) >= 8 and core.isalnum() and any(c.isalpha() for c in core))
 
 
 def _payer_ids_apart(
