@@ -180,6 +180,9 @@ def test_split_multi_patient_packet() -> None:
     assert split_referrals([kim, page_of("Deborah Kirn", "08/19/1962")]) == [[0, 1]]  # OCR slip, same DOB
     assert split_referrals([kim, page_of("Deborah Kirn", None)]) == [[0, 1]]  # nothing contradicts
     assert split_referrals([kim, page_of("Kim, Deborah", "08/18/1962")]) == [[0, 1]]  # the whole name: a DOB slip
+    # one page's OCR ran the name's words together: the same letters in the same order are the same patient
+    assert split_referrals([page_of("LUIS THOMAS", None), page_of("LUISTHOMAS", None)]) == [[0, 1]]
+    assert split_referrals([page_of("LUIS THOMAS", None), page_of("THOMASLUIS", None)]) == [[0], [1]]
 
 
 def test_split_document_from_logits() -> None:

@@ -230,6 +230,11 @@ def test_what_follows_a_name_is_no_part_of_it(text: str, expected: str) -> None:
         ("Perry. Thomas", "Perry, Thomas"),  # the comma after a leading surname read as a period
         ("Priya lvanov", "Priya Ivanov"),  # "l" for "I" before a consonant
         ("ME! GREEN", "MEI GREEN"),  # "!" for "I" in capitals
+        ("Rodriguez, CarolD", "Rodriguez, Carol D"),  # a middle initial run into the first name
+        ("Jenkins, YukiW", "Jenkins, Yuki W"),
+        ("McDonald, Ann", "McDonald, Ann"),  # a capital inside a name is the name's
+        ("DeAndre Smith", "DeAndre Smith"),
+        ("HALL, MINHD", "HALL, MINHD"),  # in capitals the initial cannot be told from the name
         # what a real name has stays: an initial's or an abbreviation's period, a comma already there,
         # a lowercase "l" before a vowel, a leading "L"
         ("Maria L. Gonzalez", "Maria L. Gonzalez"),

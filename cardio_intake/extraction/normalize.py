@@ -347,12 +347,19 @@ _LOWER_L_RE = re.compile(r"(?<![\w'-])l(?=[b-df-hj-np-tv-xz][a-z])")
 _BANG_RE = re.compile(r"(?<=[A-Z])!|!(?=[A-Z])")
 
 
+#: A middle initial OCR ran into the name before it ("Rodriguez, CarolD", "Jenkins, YukiW"): a capital
+#: ending a capitalized word. No name ends so; "McDonald" and "DeAndre" have theirs inside.
+_RUN_IN_INITIAL_RE = re.compile(r"\b([A-Z][a-z]{2,})([A-Z])\b")
+
+
 def _repair_name_ocr(s: str) -> str:
     """OCR slips in a name that no real name has: a period for the comma after a surname that starts
-    the name, "l" for "I" at the start of a word, "!" for "I" in capitals."""
+    the name, "l" for "I" at the start of a word, "!" for "I" in capitals, an initial run into the word
+    before it."""
     if "," not in s:
         s = _SURNAME_PERIOD_RE.sub(r"\1,\2", s)
     s = _LOWER_L_RE.sub("I", s)
+    s = _RUN_IN_INITIAL_RE.sub(r"\1 \2", s)
     return _BANG_RE.sub("I", s)
 
 

@@ -26,6 +26,7 @@ from cardio_intake.extraction.normalize import normalize_date, normalize_name
 class PatientKey:
     name_tokens: frozenset[str]
     dob: date | None
+    name_letters: str = ""  # the name's letters in order, lower case: "luisthomas" for "LUIS THOMAS" and "LUISTHOMAS"
 
     @property
     def empty(self) -> bool:
@@ -38,6 +39,10 @@ def _name_tokens(text: str) -> frozenset[str]:
     return frozenset(t for t in re.split(r"[^a-z]+", norm.lower()) if len(t) >= 2)
 
 
+def _name_letters(text: str) -> str:
+    return re.sub(r"[^a-z]+", "", (normalize_name(text).value or "").lower())
+
+
 def _best(spans: Sequence[Span], etype: str, min_confidence: float) -> Span | None:
     cands = [s for s in spans if s.type == etype and s.confidence >= min_confidence]
     return max(cands, key=lambda s: s.confidence) if cands else None
@@ -47,7 +52,7 @@ def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date
     name = _best(spans, "PATIENT_NAME", min_confidence)
     dob_span = _best(spans, "PATIENT_DOB", min_confidence)
     dob = normalize_date(dob_span.text, "dob", today).value if dob_span else None
-    return PatientKey(_name_tokens(name.text) if name else frozenset(), dob)
+    return PatientKey(_name_tokens(name.text) if name else frozenset(), dob, _name_letters(name.text) if name else "")
 
 
 def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
@@ -57,6 +62,8 @@ def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
 
 
 def same_patient(a: PatientKey, b: PatientKey) -> bool:
+    if a.name_letters and a.name_letters == b.name_letters:
+        return True  # the same letters in the same order: one page's OCR ran two words together ("LUISTHOMAS")
     if a.name_tokens and b.name_tokens:
         hits, n = _token_hits(a.name_tokens, b.name_tokens)
         if hits == n:
@@ -85,6 +92,8 @@ def split_referrals(
             current = key
         elif not key.empty:
             # fill in what the current patient was missing (a DOB first seen on page 2)
-            current = PatientKey(current.name_tokens or key.name_tokens, current.dob or key.dob)
+            current = PatientKey(
+                current.name_tokens or key.name_tokens, current.dob or key.dob, current.name_letters or key.name_letters
+            )
         referrals[-1].append(idx)
     return referrals
