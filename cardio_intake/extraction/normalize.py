@@ -347,6 +347,8 @@ _LOWER_L_RE = re.compile(r"(?<![\w'-])l(?=[b-df-hj-np-tv-xz][a-z])")
 _BANG_RE = re.compile(r"(?<=[A-Z])!|!(?=[A-Z])")
 
 
+#: Lowercase words that start a surname ("de la Cruz", "van der Berg", "bin Rashid").
+_NAME_PARTICLES = frozenset({"de", "del", "della", "la", "le", "da", "das", "dos", "di", "du", "van", "von", "der", "den", "ten", "bin", "ibn", "y"})
 #: A middle initial OCR ran into the name before it ("Rodriguez, CarolD", "Jenkins, YukiW"): a capital
 #: ending a capitalized word. No name ends so; "McDonald" and "DeAndre" have theirs inside.
 _RUN_IN_INITIAL_RE = re.compile(r"\b([A-Z][a-z]{2,})([A-Z])\b")
@@ -384,6 +386,10 @@ def normalize_name(text: str) -> Norm[str]:
     words = re.findall(r"[^\W\d_]+", s)
     if 2 * sum(w[0].islower() for w in words) > len(words):
         return _bad("not a name: mostly lowercase words")
+    # a particle comes before the surname it belongs to ("Maria de la Cruz"), never last: "Fecha de" is the
+    # start of a form label ("Fecha de nacimiento") cut off at the line's end
+    if len(words) > 1 and words[-1] in _NAME_PARTICLES:
+        return _bad("not a name: ends in a particle")
     # a name written in capitals has no lowercase word: one at its end is a speck or label read with it
     # ("MCCARTHY, ANA pos")
     if sum(w.isupper() for w in words) >= 2 and all(w.isupper() or w.islower() for w in words):
