@@ -386,10 +386,6 @@ def normalize_name(text: str) -> Norm[str]:
     words = re.findall(r"[^\W\d_]+", s)
     if 2 * sum(w[0].islower() for w in words) > len(words):
         return _bad("not a name: mostly lowercase words")
-    # a particle comes before the surname it belongs to ("Maria de la Cruz"), never last: "Fecha de" is the
-    # start of a form label ("Fecha de nacimiento") cut off at the line's end
-    if len(words) > 1 and words[-1] in _NAME_PARTICLES:
-        return _bad("not a name: ends in a particle")
     # a name written in capitals has no lowercase word: one at its end is a speck or label read with it
     # ("MCCARTHY, ANA pos")
     if sum(w.isupper() for w in words) >= 2 and all(w.isupper() or w.islower() for w in words):
@@ -400,6 +396,10 @@ def normalize_name(text: str) -> Norm[str]:
     elif sum(w[0].isupper() for w in words) >= 2:
         while words[-1].islower() and len(words[-1]) <= 3:
             s = _trim_name_edges(s[: s.rfind(words.pop())])
+    # a particle comes before the surname it belongs to ("Maria de la Cruz"), never last: "Fecha de" is the
+    # start of a form label ("Fecha de nacimiento") cut off at the line's end
+    if len(words) > 1 and words[-1] in _NAME_PARTICLES:
+        return _bad("not a name: ends in a particle")
     return Norm(s)
 
 
