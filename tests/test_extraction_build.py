@@ -183,6 +183,10 @@ def test_split_multi_patient_packet() -> None:
     # one page's OCR ran the name's words together: the same letters in the same order are the same patient
     assert split_referrals([page_of("LUIS THOMAS", None), page_of("LUISTHOMAS", None)]) == [[0, 1]]
     assert split_referrals([page_of("LUIS THOMAS", None), page_of("THOMASLUIS", None)]) == [[0], [1]]
+    # a form label tagged as the name, as sure as the name, is no patient: the name beside it decides, and a
+    # DOB slip does not split David Flores in two
+    labelled = [_span("PATIENT_NAME", "Fecha de nacimiento", 0.95), *page_of("Flores, David", "Jun 14, 1992")]
+    assert split_referrals([labelled, page_of("Flores, David", "Jun 11, 1992")]) == [[0, 1]]
 
 
 def test_split_document_from_logits() -> None:

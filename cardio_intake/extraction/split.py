@@ -13,7 +13,7 @@ decides.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
@@ -43,14 +43,16 @@ def _name_letters(text: str) -> str:
     return re.sub(r"[^a-z]+", "", (normalize_name(text).value or "").lower())
 
 
-def _best(spans: Sequence[Span], etype: str, min_confidence: float) -> Span | None:
-    cands = [s for s in spans if s.type == etype and s.confidence >= min_confidence]
+def _best(spans: Sequence[Span], etype: str, min_confidence: float, valid: Callable[[str], bool]) -> Span | None:
+    """The most confident span of ``etype`` whose text is a valid value: a form label tagged as the name
+    ("Fecha de nacimiento", as sure as the name beside it) says nothing about who the patient is."""
+    cands = [s for s in spans if s.type == etype and s.confidence >= min_confidence and valid(s.text)]
     return max(cands, key=lambda s: s.confidence) if cands else None
 
 
 def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date | None = None) -> PatientKey:
-    name = _best(spans, "PATIENT_NAME", min_confidence)
-    dob_span = _best(spans, "PATIENT_DOB", min_confidence)
+    name = _best(spans, "PATIENT_NAME", min_confidence, lambda t: normalize_name(t).value is not None)
+    dob_span = _best(spans, "PATIENT_DOB", min_confidence, lambda t: normalize_date(t, "dob", today).value is not None)
     dob = normalize_date(dob_span.text, "dob", today).value if dob_span else None
     return PatientKey(_name_tokens(name.text) if name else frozenset(), dob, _name_letters(name.text) if name else "")
 
