@@ -251,3 +251,19 @@ def test_an_mbi_read_mostly_as_letters_is_cut_from_the_payer_too() -> None:
     assert [(s.type, s.text) for s in spans] == [
         ("PAYER", "MEDICARE"), ("MEMBER_ID", "SFT3XKSEAT)"), ("PAYER", "Plan MA-PD"),
     ]
+
+
+def test_a_member_ids_two_digit_suffix_the_tagger_doubted_joins_it() -> None:
+    words = ["Member", "ID:", "U37650596", "04", "RxBIN:", "610279"]
+    tags = ["O", "O", "B-MEMBER_ID", "O", "O", "O"]
+    doubted = mixed_probs(tags, {3: ("I-MEMBER_ID", 0.3)})
+    spans = decode_page(words, row_boxes(words), doubted, 1)
+    assert [(s.type, s.text) for s in spans] == [("MEMBER_ID", "U37650596 04")]
+    assert spans[0].confidence < 0.9 * probs_for(tags)[2, BIO_LABELS.index("B-MEMBER_ID")]  # the doubt stays
+    # a suffix the tagger saw as nothing, a longer number, or one on the next line stays out
+    assert [s.text for s in decode_page(words, row_boxes(words), probs_for(tags), 1)] == ["U37650596"]
+    longer = ["ID:", "U37650596", "2024", "RxBIN:"]
+    probs = mixed_probs(["O", "B-MEMBER_ID", "O", "O"], {2: ("I-MEMBER_ID", 0.3)})
+    assert [s.text for s in decode_page(longer, row_boxes(longer), probs, 1)] == ["U37650596"]
+    below = [*row_boxes(words[:3]), (100, 330, 120, 342), *row_boxes(words[4:], y=330)]
+    assert [s.text for s in decode_page(words, below, doubted, 1)] == ["U37650596"]

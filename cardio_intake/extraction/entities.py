@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
-from cardio_intake.extraction.lines import line_runs
+from cardio_intake.extraction.lines import line_runs, starts_new_line
 from cardio_intake.extraction.member_ids import fits_any, known_payer, mend_member_id, shapes_for_payer
 from cardio_intake.extraction.normalize import normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
@@ -160,6 +160,7 @@ def decode_page(
     if complete_payers:
         scored = _grow_payers(words, boxes, scored)
     scored = _payer_ids_apart(words, probs, scored, reduce)
+    scored = _member_id_suffixes(words, boxes, probs, scored, reduce)
     if retype_invalid:
         scored = _retype_invalid(words, probs, scored, reduce)
     return [
@@ -178,6 +179,33 @@ def decode_page(
 def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce: SpanReduce) -> float:
     word_p = probs[start:end][:, _TYPE_COLUMNS[etype]].sum(axis=1)
     return float(word_p.min() if reduce == "min" else word_p.mean())
+
+
+#: A two-digit word after a member ID joins it when the tagger gave it this much member-ID probability.
+SUFFIX_MIN_PROB = 0.1
+
+
+def _member_id_suffixes(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], probs: np.ndarray, spans: list[tuple[str, int, int, float]],
+    reduce: SpanReduce,
+) -> list[tuple[str, int, int, float]]:
+    """A member ID's two-digit dependent suffix, printed after a space ("U37650596 04": Cigna, and other payers'
+    subscriber-plus-dependent numbers), joins the ID where the tagger was in two minds about it (the suffix
+    looks like a stray number, so it is read as "O" at 0.6-0.7). The span's confidence is recomputed over both
+    words, so a doubtful suffix leaves the ID for a person to check."""
+    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    out = []
+    for t, s, e, c in spans:
+        nxt = e
+        if (
+            t == "MEMBER_ID" and nxt < len(words) and nxt not in taken and re.fullmatch(r"\d{2}", words[nxt])
+            and not starts_new_line(boxes[nxt - 1], boxes[nxt])
+            and float(probs[nxt, _TYPE_COLUMNS["MEMBER_ID"]].sum()) >= SUFFIX_MIN_PROB
+        ):
+            out.append((t, s, nxt + 1, _span_confidence(probs, t, s, nxt + 1, reduce)))
+        else:
+            out.append((t, s, e, c))
+    return out
 
 
 def _id_like(word: str) -> bool:
