@@ -144,3 +144,14 @@ def test_known_payer_resolves_through_the_directory() -> None:
     assert known_payer("UHC Medicare Advantage")
     assert not known_payer("BC")
     assert not known_payer("Fecha de nacimiento")
+
+
+def test_the_one_word_of_the_payers_shape_is_the_member_id() -> None:
+    from cardio_intake.extraction.member_ids import shaped_word
+
+    nine = ("#########",)
+    assert shaped_word("024141495 5709299", nine) == "024141495"  # ran on into the next number
+    assert shaped_word("024141495", nine) == "024141495"
+    assert shaped_word("024141495 570929911", nine) == "024141495 570929911"  # two of its shape: a person decides
+    assert shaped_word("U37650596 04", ("U########", "U##########")) == "U37650596 04"  # the whole has a shape
+    assert shaped_word("024141495 5709299", ()) == "024141495 5709299"  # a payer without shapes

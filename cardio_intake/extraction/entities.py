@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
 from cardio_intake.extraction.lines import line_runs, starts_new_line
-from cardio_intake.extraction.member_ids import fits_any, known_payer, mend_member_id, shapes_for_payer
+from cardio_intake.extraction.member_ids import fits_any, known_payer, mend_member_id, shaped_word, shapes_for_payer
 from cardio_intake.extraction.normalize import normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
@@ -433,6 +433,7 @@ def spans_to_fields(
             # the payer is chosen first (FIELD_NAMES order): its ID shapes undo OCR's letter-for-digit slips
             shapes = shapes_for_payer(str(values["payer"]))
             valid = [(s, mend_member_id(str(v), shapes)) for s, v in valid]
+            valid = [(s, shaped_word(str(v), shapes)) for s, v in valid]
             # ...and say which reading is the member ID: an MRN or a group number tagged as one rarely has its shape
             fitting = [(s, v) for s, v in valid if fits_any(str(v), shapes)]
             if shapes and valid and not fitting:

@@ -91,6 +91,15 @@ def mend_member_id(value: str, shapes: tuple[str, ...]) -> str:
     return "".join(c if c in _SEPARATORS else next(fixed) for c in value)
 
 
+def shaped_word(value: str, shapes: tuple[str, ...]) -> str:
+    """The one word of a reading that has the payer's shape, where the whole reading has none: the tagger
+    ran the member ID on into the number printed after it ("024141495 5709299")."""
+    if not shapes or fits_any(value, shapes):
+        return value
+    fitting = [w for w in value.split() if fits_any(w, shapes)]
+    return fitting[0] if len(fitting) == 1 else value
+
+
 @lru_cache(maxsize=256)
 def shapes_for_payer(payer_text: str | None, policies_dir: Path | None = None) -> tuple[str, ...]:
     """The member ID shapes of the payer ``payer_text`` names (the rules layer's resolution), or ()."""
