@@ -19,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
 from cardio_intake.extraction.lines import line_runs, starts_new_line
-from cardio_intake.extraction.member_ids import fits_any, known_payer, mend_member_id, shaped_word, shapes_for_payer
+from cardio_intake.extraction.member_ids import (
+    fits_any,
+    known_payer,
+    mend_member_id,
+    shaped_word,
+    shapes_for_payer,
+)
 from cardio_intake.extraction.normalize import normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
