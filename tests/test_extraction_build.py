@@ -585,3 +585,19 @@ def test_a_payer_of_the_directory_wins_over_a_more_confident_reading_of_none() -
     # with no reading in the directory, the readings compete as before
     unknown = [_span("PAYER", "Acme Mutual", 0.74), _span("PAYER", "Zenith Benefit", 0.49)]
     assert spans_to_fields(unknown, known_payers=True).fields.payer == "Acme Mutual"
+
+
+def test_a_retyped_member_id_counts_only_in_its_payers_shape() -> None:
+    def retyped(text: str, conf: float) -> Span:
+        return _span("MEMBER_ID", text, conf).model_copy(update={"retyped": True})
+
+    uhc = _span("PAYER", "UnitedHealthcare", 0.99)
+    # nine digits (UHC's shape), re-typed from an NPI the tagger doubted: the member ID, for a person to check
+    fx = spans_to_fields([uhc, retyped("388463760", 0.39)], {"member_id": 0.9}, ["member_id"])
+    assert fx.fields.member_id == "388463760" and "member_id" in fx.low_confidence
+    # another number re-typed on a referral that prints no member ID is not one
+    fx = spans_to_fields([uhc, retyped("15220-787", 0.23)], {"member_id": 0.9}, ["member_id"])
+    assert fx.fields.member_id is None and fx.invalid["member_id"] == "not of the payer's shape"
+    # a tagged member ID of another shape stays (unshaped: review), and with no payer shapes a re-typed one does
+    assert spans_to_fields([uhc, _span("MEMBER_ID", "15220-787", 0.95)]).fields.member_id == "15220-787"
+    assert spans_to_fields([retyped("15220-787", 0.23)]).fields.member_id == "15220-787"

@@ -231,6 +231,7 @@ def test_nine_digits_tagged_as_an_npi_become_the_member_id_the_tagger_thought_ne
     spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)
     # nine digits are no NPI (ten, Luhn-checked): the member ID, at the tagger's 0.3; a valid NPI stays one
     assert [(s.type, s.text) for s in spans] == [("PAYER", "UHC"), ("MEMBER_ID", "388463760"), ("REFERRING_NPI", "1245319599")]
+    assert [s.retyped for s in spans] == [False, True, False]
     assert spans[1].confidence == pytest.approx(probs[2, BIO_LABELS.index("B-MEMBER_ID")] + probs[2, BIO_LABELS.index("I-MEMBER_ID")])
 
 

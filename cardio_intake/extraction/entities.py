@@ -57,6 +57,7 @@ class Span(BaseModel):
     bbox: Box1000
     confidence: float = Field(ge=0.0, le=1.0)
     word_indices: list[int] = Field(description="indices of the span's words on its page")
+    retyped: bool = Field(default=False, description="tagged as another type, whose value it cannot be (_retype_invalid)")
 
     def to_prediction(self) -> EntityPrediction:
         return EntityPrediction(
@@ -167,8 +168,9 @@ def decode_page(
         scored = _grow_payers(words, boxes, scored)
     scored = _payer_ids_apart(words, probs, scored, reduce)
     scored = _member_id_suffixes(words, boxes, probs, scored, reduce)
+    retyped: set[tuple[int, int]] = set()
     if retype_invalid:
-        scored = _retype_invalid(words, probs, scored, reduce)
+        scored, retyped = _retype_invalid(words, probs, scored, reduce)
     return [
         Span(
             type=etype,
@@ -177,6 +179,7 @@ def decode_page(
             bbox=union_box(boxes[s:e]),
             confidence=min(1.0, max(0.0, conf)),
             word_indices=list(range(s, e)),
+            retyped=(s, e) in retyped,
         )
         for etype, s, e, conf in scored
     ]
@@ -254,14 +257,16 @@ RETYPE_TARGETS = ("MEMBER_ID", "PATIENT_DOB", "REFERRAL_DATE", "PATIENT_PHONE", 
 
 def _retype_invalid(
     words: Sequence[str], probs: np.ndarray, spans: list[tuple[str, int, int, float]], reduce: SpanReduce
-) -> list[tuple[str, int, int, float]]:
+) -> tuple[list[tuple[str, int, int, float]], set[tuple[int, int]]]:
     """A span whose text is no valid value of its type takes the most probable other type it is valid as,
     at the tagger's probability for that type (low: a person checks it). On a form the tagger has not seen,
     the number printed after the payer is often tagged as the referring NPI or the fax number; nine digits
     are neither (an NPI is ten digits with a check digit, a fax number ten), and the tagger's next guess is
     the member ID. Only checked types are tried (:data:`RETYPE_TARGETS`), and only above
-    :data:`RETYPE_MIN_PROB`, so a value is never invented from words the tagger gave no thought to."""
-    out = []
+    :data:`RETYPE_MIN_PROB`, so a value is never invented from words the tagger gave no thought to. Also
+    returns the (start, end) of the re-typed spans: a re-typed member ID must have its payer's shape
+    (:func:`spans_to_fields`), since a referral without a member ID has other numbers the tagger doubted."""
+    out, retyped = [], set()
     for t, s, e, c in spans:
         text = " ".join(words[s:e])
         if normalize_field(ENTITY_TO_FIELD[t], text).value is not None:
@@ -276,7 +281,9 @@ def _retype_invalid(
             None,
         )
         out.append((valid[0], s, e, valid[1]) if valid else (t, s, e, c))
-    return out
+        if valid:
+            retyped.add((s, e))
+    return out, retyped
 
 
 def _grow_payers(
@@ -439,6 +446,9 @@ def spans_to_fields(
             # the payer is chosen first (FIELD_NAMES order): its ID shapes undo OCR's letter-for-digit slips
             shapes = shapes_for_payer(str(values["payer"]))
             valid = [(s, mend_member_id(str(v), shapes)) for s, v in valid]
+            # a number re-typed as the member ID is one only in the payer's shape ("15220-787" on a referral that
+            # prints no member ID is some other number the tagger had doubts about)
+            valid = [(s, v) for s, v in valid if not (s.retyped and shapes) or fits_any(str(v), shapes)]
             valid = [(s, shaped_word(str(v), shapes)) for s, v in valid]
             # ...and say which reading is the member ID: an MRN or a group number tagged as one rarely has its shape
             fitting = [(s, v) for s, v in valid if fits_any(str(v), shapes)]
@@ -452,7 +462,8 @@ def spans_to_fields(
         if name not in LIST_FIELDS:
             valid = spaced_variants(valid)
         if not valid:
-            result.invalid[name] = next(n.reason for _, n in normalized if n.reason) or "invalid"
+            # every reading invalid, or (a re-typed member ID) none of the payer's shape
+            result.invalid[name] = next((n.reason for _, n in normalized if n.reason), None) or "not of the payer's shape"
             continue
         if name in LIST_FIELDS:
             items: dict[object, tuple[object, float]] = {}
