@@ -33,6 +33,21 @@ def test_cpt_codes_in_contract_ranges_after_ocr_digit_fixes() -> None:
     assert printed_cpt_intents(["no", "codes", "here"]) == set()
 
 
+def test_a_code_one_ocr_slip_from_one_contract_range_names_that_intent() -> None:
+    from cardio_intake.extraction.printed_orders import cpt_code_intent, slipped_cpt_intent
+
+    # a 3 read as 5, 9, 4 or 8; a 5 read as 8
+    assert slipped_cpt_intent("95620") == "electrophysiology"  # 93620
+    assert slipped_cpt_intent("99224") == "rhythm_monitor"  # 93224
+    assert slipped_cpt_intent("94458") == "cardiac_cath"  # 93458
+    assert slipped_cpt_intent("93488") == "cardiac_cath"  # 93458
+    assert cpt_code_intent("95620") == "electrophysiology"
+    # codes of no contract service that no slip brings to one, and codes already in a range, are what they are
+    for code in ("99213", "93000", "36415", "93040", "12345"):
+        assert slipped_cpt_intent(code) is None
+    assert slipped_cpt_intent("99204") is None and cpt_code_intent("99204") == "consult"
+
+
 def test_service_names_match_whole_words_only() -> None:
     assert printed_term_intents(words("Please arrange a 24 hour Holter"), TERMS) == {"rhythm_monitor"}
     # "TEE" inside "committee" and "ETT" inside "Bennett" are not orders

@@ -31,11 +31,34 @@ MAX_PRINTED_INTENTS = 3
 ORDER_PAGE_TYPES = frozenset({"referral_order", "fax_cover"})
 
 
+#: Digits OCR reads for others in the fax faces of CPT codes: a 3 read as 4, 5, 8 or 9 ("95620" for 93620,
+#: "99224" for 93224, "93906" for 93306), a 5 read as 8 ("93488" for 93458). Read digit -> the digits it may be.
+_CPT_DIGIT_SLIPS = {"4": "3", "5": "3", "8": "35", "9": "3"}
+
+
+def slipped_cpt_intent(code: str) -> str | None:
+    """For a five-digit code outside every contract range, the one intent whose range one OCR digit slip
+    (:data:`_CPT_DIGIT_SLIPS`) puts it in; None when no slip does, or slips reach two intents. A cardiology
+    referral's codes are its orders: a code no contract service has, one slip away from one, is that one."""
+    if len(code) != 5 or not code.isdigit() or intent_for_cpt(code) is not None:
+        return None
+    intents = {
+        intent
+        for i, ch in enumerate(code)
+        for alt in _CPT_DIGIT_SLIPS.get(ch, "")
+        if (intent := intent_for_cpt(code[:i] + alt + code[i + 1 :])) is not None
+    }
+    return intents.pop() if len(intents) == 1 else None
+
+
 def cpt_code_intent(text: str) -> str | None:
     """The intent whose contract range holds ``text`` read as the CPT field is (``normalize_cpt``: OCR
-    digit fixes, brackets, a modifier); None for no valid code or one of no range."""
+    digit fixes, brackets, a modifier), or one OCR digit slip away from it (:func:`slipped_cpt_intent`);
+    None for no valid code or one of no range."""
     code = normalize_cpt(text).value
-    return intent_for_cpt(code) if code else None
+    if not code:
+        return None
+    return intent_for_cpt(code) or slipped_cpt_intent(code)
 
 
 def printed_cpt_intents(words: Iterable[str]) -> set[str]:
