@@ -205,13 +205,12 @@ def _member_id_suffixes(
     taken = {i for _, s, e, _ in spans for i in range(s, e)}
     out = []
     for t, s, e, c in spans:
-        nxt = e
         if (
-            t == "MEMBER_ID" and nxt < len(words) and nxt not in taken and re.fullmatch(r"\d{2}", words[nxt])
-            and not starts_new_line(boxes[nxt - 1], boxes[nxt])
-            and float(probs[nxt, _TYPE_COLUMNS["MEMBER_ID"]].sum()) >= SUFFIX_MIN_PROB
+            t == "MEMBER_ID" and e < len(words) and e not in taken and re.fullmatch(r"\d{2}", words[e])
+            and not starts_new_line(boxes[e - 1], boxes[e])
+            and float(probs[e, _TYPE_COLUMNS["MEMBER_ID"]].sum()) >= SUFFIX_MIN_PROB
         ):
-            out.append((t, s, nxt + 1, _span_confidence(probs, t, s, nxt + 1, reduce)))
+            out.append((t, s, e + 1, _span_confidence(probs, t, s, e + 1, reduce)))
         else:
             out.append((t, s, e, c))
     return out
@@ -280,8 +279,10 @@ def _retype_invalid(
              if p >= RETYPE_MIN_PROB and normalize_field(ENTITY_TO_FIELD[other], text).value is not None),
             None,
         )
-        out.append((valid[0], s, e, valid[1]) if valid else (t, s, e, c))
-        if valid:
+        if valid is None:
+            out.append((t, s, e, c))
+        else:
+            out.append((valid[0], s, e, valid[1]))
             retyped.add((s, e))
     return out, retyped
 

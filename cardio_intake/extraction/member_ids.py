@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cardio_intake.extraction.payer_words import payer_directory
+from cardio_intake.rules.models import Payer
 from cardio_intake.rules.payers import resolve_payer
 
 #: Letters OCR reads for digits (and lowercase slips), as printed on member cards and forms.
@@ -101,13 +102,18 @@ def shaped_word(value: str, shapes: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=256)
+def directory_payer(payer_text: str | None, policies_dir: Path | None = None) -> Payer | None:
+    """The payer of the directory (``policies/payers.yaml``) that ``payer_text`` names, by the rules layer's
+    resolution, or None."""
+    return resolve_payer(payer_text, payer_directory(policies_dir).payers).payer
+
+
 def shapes_for_payer(payer_text: str | None, policies_dir: Path | None = None) -> tuple[str, ...]:
-    """The member ID shapes of the payer ``payer_text`` names (the rules layer's resolution), or ()."""
-    match = resolve_payer(payer_text, payer_directory(policies_dir).payers)
-    return tuple(match.payer.member_id_formats) if match.payer is not None else ()
+    """The member ID shapes of the payer ``payer_text`` names, or ()."""
+    payer = directory_payer(payer_text, policies_dir)
+    return tuple(payer.member_id_formats) if payer is not None else ()
 
 
-@lru_cache(maxsize=256)
 def known_payer(payer_text: str, policies_dir: Path | None = None) -> bool:
-    """``payer_text`` names a payer of the directory (``policies/payers.yaml``, the rules layer's resolution)."""
-    return resolve_payer(payer_text, payer_directory(policies_dir).payers).payer is not None
+    """``payer_text`` names a payer of the directory."""
+    return directory_payer(payer_text, policies_dir) is not None

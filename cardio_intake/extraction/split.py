@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
+from typing import Any
 
 from cardio_intake.extraction.entities import Span
 from cardio_intake.extraction.normalize import normalize_date, normalize_name
@@ -24,37 +25,39 @@ from cardio_intake.extraction.normalize import normalize_date, normalize_name
 
 @dataclass(frozen=True)
 class PatientKey:
-    name_tokens: frozenset[str]
+    name: str  # the page's patient name, normalized ("" when none)
     dob: date | None
-    name_letters: str = ""  # the name's letters in order, lower case: "luisthomas" for "LUIS THOMAS" and "LUISTHOMAS"
+
+    @property
+    def name_tokens(self) -> frozenset[str]:
+        # initials and punctuation carry no identity (and OCR mangles them most)
+        return frozenset(t for t in re.split(r"[^a-z]+", self.name.lower()) if len(t) >= 2)
+
+    @property
+    def name_letters(self) -> str:
+        """The name's letters in order, lower case: "luisthomas" for "LUIS THOMAS" and "LUISTHOMAS"."""
+        return re.sub(r"[^a-z]+", "", self.name.lower())
 
     @property
     def empty(self) -> bool:
         return not self.name_tokens and self.dob is None
 
 
-def _name_tokens(text: str) -> frozenset[str]:
-    norm = normalize_name(text).value or ""
-    # initials and punctuation carry no identity (and OCR mangles them most)
-    return frozenset(t for t in re.split(r"[^a-z]+", norm.lower()) if len(t) >= 2)
-
-
-def _name_letters(text: str) -> str:
-    return re.sub(r"[^a-z]+", "", (normalize_name(text).value or "").lower())
-
-
-def _best(spans: Sequence[Span], etype: str, min_confidence: float, valid: Callable[[str], bool]) -> Span | None:
-    """The most confident span of ``etype`` whose text is a valid value: a form label tagged as the name
-    ("Fecha de nacimiento", as sure as the name beside it) says nothing about who the patient is."""
-    cands = [s for s in spans if s.type == etype and s.confidence >= min_confidence and valid(s.text)]
-    return max(cands, key=lambda s: s.confidence) if cands else None
+def _best_value(spans: Sequence[Span], etype: str, min_confidence: float, normalize: Callable[[str], Any]) -> Any:
+    """The normalized value of the most confident span of ``etype`` that has a valid one, else None: a form
+    label tagged as the name ("Fecha de nacimiento", as sure as the name beside it) says nothing about who
+    the patient is."""
+    for span in sorted((s for s in spans if s.type == etype and s.confidence >= min_confidence), key=lambda s: -s.confidence):
+        value = normalize(span.text)
+        if value is not None:
+            return value
+    return None
 
 
 def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date | None = None) -> PatientKey:
-    name = _best(spans, "PATIENT_NAME", min_confidence, lambda t: normalize_name(t).value is not None)
-    dob_span = _best(spans, "PATIENT_DOB", min_confidence, lambda t: normalize_date(t, "dob", today).value is not None)
-    dob = normalize_date(dob_span.text, "dob", today).value if dob_span else None
-    return PatientKey(_name_tokens(name.text) if name else frozenset(), dob, _name_letters(name.text) if name else "")
+    name = _best_value(spans, "PATIENT_NAME", min_confidence, lambda t: normalize_name(t).value)
+    dob = _best_value(spans, "PATIENT_DOB", min_confidence, lambda t: normalize_date(t, "dob", today).value)
+    return PatientKey(name or "", dob)
 
 
 def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
@@ -86,7 +89,7 @@ def split_referrals(
     if not pages_entities:
         return []
     referrals: list[list[int]] = [[]]
-    current = PatientKey(frozenset(), None)
+    current = PatientKey("", None)
     for idx, spans in enumerate(pages_entities):
         key = page_patient(spans, min_confidence, today)
         if not key.empty and not current.empty and not same_patient(current, key):
@@ -94,8 +97,6 @@ def split_referrals(
             current = key
         elif not key.empty:
             # fill in what the current patient was missing (a DOB first seen on page 2)
-            current = PatientKey(
-                current.name_tokens or key.name_tokens, current.dob or key.dob, current.name_letters or key.name_letters
-            )
+            current = PatientKey(current.name if current.name_tokens else key.name, current.dob or key.dob)
         referrals[-1].append(idx)
     return referrals
