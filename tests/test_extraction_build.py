@@ -467,8 +467,11 @@ def test_read_orders_veto_the_heads_unsupported_intents() -> None:
     assert "rhythm_monitor" in unsupported_intents(read) and "echo_tte" not in unsupported_intents(read)
     assert [i.label for i in intent_predictions(logits, cal, read)] == ["echo_tte"]
     # an order line that names the monitor, even unsurely, supports it
-    named = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"rhythm_monitor": 0.4})
+    named = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"rhythm_monitor": 0.45})
     assert {i.label for i in intent_predictions(logits, cal, named)} == {"echo_tte", "rhythm_monitor"}
+    # a stray line read as an order at 0.35 ("CARDIOLOGY" in a letterhead at 0.44 x P(consult) 0.8) does not
+    faint = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"rhythm_monitor": 0.35})
+    assert [i.label for i in intent_predictions(logits, cal, faint)] == ["echo_tte"]
     # orders not read (nothing at 0.8): the head's guesses stand
     unread = IntentEvidence(cpt={"echo_tte": 0.7})
     assert unsupported_intents(unread) == set()

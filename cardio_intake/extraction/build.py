@@ -11,6 +11,7 @@ import numpy as np
 
 from cardio_intake.extraction.calibration import Calibration, sigmoid, softmax
 from cardio_intake.extraction.entities import (
+    FieldExtraction,
     Span,
     SpanReduce,
     decode_page,
@@ -23,6 +24,7 @@ from cardio_intake.extraction.printed_orders import (
     cpt_code_intent,
     printed_order_intents,
 )
+from cardio_intake.extraction.printed_payer import NAME_TYPES, PageWords, printed_payer_span
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES
@@ -30,15 +32,20 @@ from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import IntentPrediction, PagePrediction, Prediction, ReferralPrediction
 
 
-def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
-    """Calibrated spans of one page (``page_number`` 1-based)."""
-    if not len(page.words):
-        return decode_page(page.words, page.boxes, np.zeros((0, 0)), page_number, "mean")
+def page_tag_probabilities(page: RawPageOutput, calibration: Calibration) -> np.ndarray:
+    """Calibrated tag probabilities of a page with words, ``(n_words, len(BIO_LABELS))``."""
     logits = np.asarray(page.tag_logits, dtype=np.float64)
     if calibration.tag_o_offset:
         logits = logits.copy()
         logits[:, 0] += calibration.tag_o_offset  # "O" is tag id 0 (labels.BIO_LABELS)
-    probs = softmax(logits, calibration.tag_temperature)
+    return softmax(logits, calibration.tag_temperature)
+
+
+def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
+    """Calibrated spans of one page (``page_number`` 1-based)."""
+    if not len(page.words):
+        return decode_page(page.words, page.boxes, np.zeros((0, 0)), page_number, "mean")
+    probs = page_tag_probabilities(page, calibration)
     reduce: SpanReduce = "min" if calibration.span_reduce == "min" else "mean"
     return decode_page(
         page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding,
@@ -131,8 +138,10 @@ def intent_listing(
 
 #: A referral's orders count as read when a code or an order line names an intent this surely...
 ORDERS_READ = 0.8
-#: ...and then an intent with less support than this from its codes and order lines is not ordered...
-ORDER_SUPPORT = 0.3
+#: ...and then an intent with less support than this from its codes and order lines is not ordered (0.3 until
+#: 2026-12-05: stray spans of a letterhead or a table read as orders at 0.35-0.37, "CARDIOLOGY" at 0.44 x
+#: P(consult) 0.8, "MPI single study" as an EP study, kept three wrong listings of the 84 test documents)...
+ORDER_SUPPORT = 0.4
 #: ...unless the intent head alone is this sure (an order the tagger missed on a form it reads well).
 HEAD_SURE = 0.99
 
@@ -147,6 +156,14 @@ def unsupported_intents(evidence: IntentEvidence) -> set[str]:
     if max(support.values()) < ORDERS_READ:
         return set()
     return {i for i, s in support.items() if s < ORDER_SUPPORT}
+
+
+def referral_fields(spans: Sequence[Span], calibration: Calibration, today: date | None = None) -> FieldExtraction:
+    """The referral's fields from its spans, as the calibration chooses them."""
+    return spans_to_fields(
+        spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection,
+        known_payers=calibration.known_payers_first,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -176,10 +193,21 @@ def build_prediction(
     referrals = []
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
-        fx = spans_to_fields(
-            ref_spans, calibration.field_thresholds, calibration.critical_fields, today, calibration.field_selection,
-            known_payers=calibration.known_payers_first,
-        )
+        fx = referral_fields(ref_spans, calibration, today)
+        if fx.fields.payer is None and calibration.printed_payer_fallback:
+            printed_payer = printed_payer_span([
+                PageWords(
+                    raw.pages[p].words, raw.pages[p].boxes, page_tag_probabilities(raw.pages[p], calibration), p + 1,
+                    taken=frozenset(i for s in spans[p] if s.type in NAME_TYPES for i in s.word_indices),
+                )
+                for p in page_idx if len(raw.pages[p].words)
+            ])
+            if printed_payer is not None:
+                # the member ID is chosen again: the payer's ID shapes pick it (spans_to_fields)
+                ref_spans = [*ref_spans, printed_payer]
+                fx = referral_fields(ref_spans, calibration, today)
+                if fx.fields.payer is not None and "payer" not in fx.low_confidence:
+                    fx.low_confidence.append("payer")  # no tag backs it: a person confirms it
         # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
         intents, vetoed = intent_listing(logits, calibration, referral_intent_evidence(ref_spans, calibration))
         printed = not intents and calibration.printed_order_fallback

@@ -195,6 +195,12 @@ class Calibration(BaseModel):
         description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
+    printed_payer_fallback: bool = Field(
+        default=True,
+        description="a referral the tagger finds no payer on takes the longest carrier name of the payer directory "
+        "printed on its pages (extraction/printed_payer.py), at the tagger's own payer probability for those words, "
+        "so still sent to review; not fitted",
+    )
     unsupported_intent_veto: bool = Field(
         default=True,
         description="where a referral's orders are read (a CPT code or order line names an intent at 0.8 or more), "

@@ -105,6 +105,11 @@ def repair_payer_text(text: str, words: dict[str, str] | None = None, phrases: d
     return _repair_phrase(mended, directory_phrases() if phrases is None else phrases)
 
 
+def mend_payer_words(text: str) -> str:
+    """``text`` with each word mended to its directory spelling where one is close, no whole-name step."""
+    return _repair_words(text, directory_words())
+
+
 def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
     key = word_key(text)
     if key in phrases or len(key) < MIN_PHRASE_LENGTH:

@@ -1,0 +1,96 @@
+"""The printed-payer fallback: a referral the tagger finds no payer on takes the carrier name printed on it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cardio_intake.extraction.build import build_prediction
+from cardio_intake.extraction.calibration import Calibration
+from cardio_intake.extraction.printed_payer import PageWords, page_payer_candidates, printed_payer_span
+from cardio_intake.labels import BIO_LABELS, INTENTS
+from cardio_intake.model.outputs import RawDocumentOutput
+from tests.test_extraction_build import make_page, patient_block
+
+
+def untagged(*lines: str, taken: frozenset[int] = frozenset()) -> PageWords:
+    """A page whose lines the tagger read as all "O"."""
+    words, boxes = [], []
+    for row, line in enumerate(lines):
+        for col, word in enumerate(line.split()):
+            words.append(word)
+            boxes.append((50 + 60 * col, 40 + 30 * row, 100 + 60 * col, 60 + 30 * row))
+    probs = np.zeros((len(words), len(BIO_LABELS)))
+    probs[:, 0] = 1.0
+    return PageWords(words, boxes, probs, 1, taken)
+
+
+def read(*lines: str) -> str | None:
+    span = printed_payer_span([untagged(*lines)])
+    return span.text if span else None
+
+
+def test_the_longest_carrier_name_on_the_page_is_read() -> None:
+    assert read("Insurance: Oscar Health Member ID: 12345") == "Oscar Health"
+    assert read("Primary ins Highmark BCBS since 2019") == "Highmark BCBS"  # not "Highmark" alone
+    assert read("Primary ins Highmark BCBS PPO") == "Highmark BCBS PPO"  # a carrier and its plan
+    # OCR-mended words of a several-word name: the span is the words as read, normalized later
+    assert read("Ins: Ble Coss Ble Sheld") == "Ble Coss Ble Sheld"  # not with "Ins:", nor without "Ble": whole-name mending takes in both
+    assert read("Payer Ghio Nedicaid") == "Ghio Nedicaid"  # "Ohio Medicaid" one slip away as a whole
+
+
+def test_a_single_word_must_be_spelt_as_the_directory_spells_it() -> None:
+    assert read("Past Medical History: hypertension") is None  # "Medical" is not "Medi-Cal"
+    assert read("Coverage: Medi-Cal") == "Medi-Cal"
+    assert read("Send them the results") is None  # mended, "them" would be "Anthem"
+    assert read("Ins: Nedicaid") is None  # one word: no mending
+    assert read("patient devoted to her exercise") is None  # a payer's name is a proper noun
+
+
+def test_plan_names_alone_name_no_payer() -> None:
+    assert read("Plan: Choice Plus PPO") is None
+    assert read("Plan: UHC Choice Plus") == "UHC Choice Plus"
+
+
+def test_a_name_is_printed_on_one_line() -> None:
+    span = printed_payer_span([untagged("Blue Cross", "Blue Shield of the region")])
+    assert span is not None and span.text in ("Blue Cross", "Blue Shield") and len(span.word_indices) == 2
+
+
+def test_a_persons_name_is_not_a_payer() -> None:
+    page = untagged("Patient: Oscar Lee")
+    assert [c[3].text for c in page_payer_candidates(page)] == ["Oscar"]
+    named = untagged("Patient: Oscar Lee", taken=frozenset({1, 2}))  # the tagger read "Oscar Lee" as a name
+    assert page_payer_candidates(named) == []
+
+
+def test_ties_go_to_the_words_the_tagger_thought_a_payer() -> None:
+    page = untagged("Aetna Cigna")
+    page.probs[1, BIO_LABELS.index("B-PAYER")], page.probs[1, 0] = 0.3, 0.7
+    span = printed_payer_span([page])
+    assert span is not None and span.text == "Cigna" and abs(span.confidence - 0.3) < 1e-9
+
+
+def _referral(items: list[tuple[str, str]]) -> RawDocumentOutput:
+    logits = np.full(len(INTENTS), -6.0)
+    logits[INTENTS.index("consult")] = 6.0
+    return RawDocumentOutput(pages=[make_page(items)], referral_pages=[[0]], intent_logits=[logits])
+
+
+def test_a_referral_without_a_payer_span_takes_the_printed_one_and_goes_to_review() -> None:
+    items = [*patient_block("Maria Gonzalez", "03/14/1952"), ("Insurance:", "O"), ("Aetna", "O"), ("Medicare", "O"),
+             ("Advantage", "O"), ("ID:", "O"), ("W2388491O2", "B-MEMBER_ID")]
+    ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.fields.payer == "Aetna Medicare Advantage"
+    assert "low_confidence:payer" in ref.review.reasons and "missing:payer" not in ref.review.reasons
+    # the member ID is read again in the payer's shape (Aetna "W#########": the O is a 0)
+    assert ref.fields.member_id == "W238849102"
+    assert any(e.type == "PAYER" and e.text == "Aetna Medicare Advantage" for e in ref.entities)
+    off = build_prediction(_referral(items), Calibration(printed_payer_fallback=False), "x.tif", "sha256:1").referrals[0]
+    assert off.fields.payer is None and "missing:payer" in off.review.reasons
+
+
+def test_a_payer_the_tagger_read_is_kept() -> None:
+    items = [*patient_block("Maria Gonzalez", "03/14/1952"), ("Plan:", "O"), ("Humana", "B-PAYER"),
+             ("Former:", "O"), ("Cigna", "O"), ("Open", "O"), ("Access", "O"), ("Plus", "O")]
+    ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.fields.payer == "Humana"
