@@ -17,7 +17,9 @@ from cardio_intake.extraction.entities import (
     decode_page,
     spans_to_fields,
 )
+from cardio_intake.extraction.member_ids import shapes_for_payer
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
+from cardio_intake.extraction.printed_member_id import TaggedPage, printed_member_id_span
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
     ORDER_PAGE_TYPES,
@@ -166,6 +168,49 @@ def referral_fields(spans: Sequence[Span], calibration: Calibration, today: date
     )
 
 
+def fields_with_printed_fallbacks(
+    raw: RawDocumentOutput, page_idx: Sequence[int], spans: Sequence[Sequence[Span]], calibration: Calibration,
+    today: date | None = None,
+) -> tuple[list[Span], FieldExtraction]:
+    """The referral's spans and fields, with the payer (``printed_payer``) and then the member ID
+    (``printed_member_id``) read off its printed words where the tagger found none; a field so read is
+    listed as low-confidence: no tag backs it, a person confirms it."""
+    ref_spans = [s for p in page_idx for s in spans[p]]
+    fx = referral_fields(ref_spans, calibration, today)
+    read = [p for p in page_idx if len(raw.pages[p].words)]
+    probs = {p: page_tag_probabilities(raw.pages[p], calibration) for p in read} if (
+        calibration.printed_payer_fallback or calibration.printed_member_id_fallback) else {}
+    if fx.fields.payer is None and calibration.printed_payer_fallback:
+        payer = printed_payer_span([
+            PageWords(raw.pages[p].words, raw.pages[p].boxes, probs[p], p + 1,
+                      taken=frozenset(i for s in spans[p] if s.type in NAME_TYPES for i in s.word_indices))
+            for p in read
+        ])
+        # the member ID is chosen again: the payer's ID shapes pick it (spans_to_fields)
+        ref_spans, fx = _with_read_span(ref_spans, payer, "payer", calibration, today, fx)
+    if fx.fields.member_id is None and fx.fields.payer is not None and calibration.printed_member_id_fallback:
+        member_id = printed_member_id_span([
+            TaggedPage(raw.pages[p].words, raw.pages[p].boxes, probs[p], p + 1,
+                       word_types={i: s.type for s in spans[p] for i in s.word_indices})
+            for p in read
+        ], shapes_for_payer(fx.fields.payer))
+        ref_spans, fx = _with_read_span(ref_spans, member_id, "member_id", calibration, today, fx)
+    return ref_spans, fx
+
+
+def _with_read_span(
+    ref_spans: list[Span], span: Span | None, field_name: str, calibration: Calibration, today: date | None,
+    fx: FieldExtraction,
+) -> tuple[list[Span], FieldExtraction]:
+    if span is None:
+        return ref_spans, fx
+    ref_spans = [*ref_spans, span]
+    fx = referral_fields(ref_spans, calibration, today)
+    if getattr(fx.fields, field_name) is not None and field_name not in fx.low_confidence:
+        fx.low_confidence.append(field_name)
+    return ref_spans, fx
+
+
 @lru_cache(maxsize=1)
 def _order_terms() -> dict[str, list[str]]:
     """The services' order terms (policies/services.yaml), read once per process."""
@@ -193,21 +238,7 @@ def build_prediction(
     referrals = []
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
         ref_spans = [s for p in page_idx for s in spans[p]]
-        fx = referral_fields(ref_spans, calibration, today)
-        if fx.fields.payer is None and calibration.printed_payer_fallback:
-            printed_payer = printed_payer_span([
-                PageWords(
-                    raw.pages[p].words, raw.pages[p].boxes, page_tag_probabilities(raw.pages[p], calibration), p + 1,
-                    taken=frozenset(i for s in spans[p] if s.type in NAME_TYPES for i in s.word_indices),
-                )
-                for p in page_idx if len(raw.pages[p].words)
-            ])
-            if printed_payer is not None:
-                # the member ID is chosen again: the payer's ID shapes pick it (spans_to_fields)
-                ref_spans = [*ref_spans, printed_payer]
-                fx = referral_fields(ref_spans, calibration, today)
-                if fx.fields.payer is not None and "payer" not in fx.low_confidence:
-                    fx.low_confidence.append("payer")  # no tag backs it: a person confirms it
+        ref_spans, fx = fields_with_printed_fallbacks(raw, page_idx, spans, calibration, today)
         # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
         intents, vetoed = intent_listing(logits, calibration, referral_intent_evidence(ref_spans, calibration))
         printed = not intents and calibration.printed_order_fallback

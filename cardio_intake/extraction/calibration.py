@@ -201,6 +201,12 @@ class Calibration(BaseModel):
         "printed on its pages (extraction/printed_payer.py), at the tagger's own payer probability for those words, "
         "so still sent to review; not fitted",
     )
+    printed_member_id_fallback: bool = Field(
+        default=True,
+        description="a referral the tagger finds no member ID on, whose payer's ID shapes are known, takes the one "
+        "word of its pages of such a shape that is no phone number, date or other tagged value "
+        "(extraction/printed_member_id.py), still sent to review; not fitted",
+    )
     unsupported_intent_veto: bool = Field(
         default=True,
         description="where a referral's orders are read (a CPT code or order line names an intent at 0.8 or more), "

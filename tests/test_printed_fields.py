@@ -1,4 +1,4 @@
-"""The printed-payer fallback: a referral the tagger finds no payer on takes the carrier name printed on it."""
+"""Fields read off the printed words where the tagger found none: the payer (printed_payer) and the member ID (printed_member_id)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
+from cardio_intake.extraction.printed_member_id import TaggedPage, printed_member_id_span
 from cardio_intake.extraction.printed_payer import PageWords, page_payer_candidates, printed_payer_span
 from cardio_intake.labels import BIO_LABELS, INTENTS
 from cardio_intake.model.outputs import RawDocumentOutput
@@ -94,3 +95,45 @@ def test_a_payer_the_tagger_read_is_kept() -> None:
              ("Former:", "O"), ("Cigna", "O"), ("Open", "O"), ("Access", "O"), ("Plus", "O")]
     ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
     assert ref.fields.payer == "Humana"
+
+
+# --- the printed member ID (extraction/printed_member_id.py) ---
+
+AETNA = ("W#########",)
+
+
+def tagged(line: str, types: dict[int, str] | None = None) -> TaggedPage:
+    page = untagged(line)
+    return TaggedPage(page.words, page.boxes, page.probs, 1, types or {})
+
+
+def test_the_one_word_of_the_payers_shape_is_the_member_id() -> None:
+    span = printed_member_id_span([tagged("Member ID: W238849102 Group 0881234")], AETNA)
+    assert span is not None and span.text == "W238849102" and span.type == "MEMBER_ID" and span.word_indices == [2]
+    # the same ID on two pages is one value; two IDs of the shape tell nothing
+    assert printed_member_id_span([tagged("ID W238849102"), tagged("ID: w238849102.")], AETNA) is not None
+    assert printed_member_id_span([tagged("W238849102 W238849103")], AETNA) is None
+    assert printed_member_id_span([tagged("Member ID: W238849102")], ()) is None  # no shapes: nothing to go by
+
+
+def test_phone_numbers_dates_and_other_tagged_values_are_not_member_ids() -> None:
+    uhc = ("#########", "###########")
+    assert printed_member_id_span([tagged("Call 18005550142 today")], uhc) is None  # a phone number
+    assert printed_member_id_span([tagged("Chart 305452509")], uhc).text == "305452509"  # type: ignore[union-attr]
+    assert printed_member_id_span([tagged("Chart 305452509", {1: "MRN"})], uhc) is None
+    # the tagger's usual confusion: the member ID read as the group number
+    assert printed_member_id_span([tagged("ID 70541977004", {1: "GROUP_NUMBER"})], uhc).text == "70541977004"  # type: ignore[union-attr]
+    assert printed_member_id_span([tagged("Seen 10/10/2025")], ("##/##/####",)) is None  # a date
+    # never mended to the shape: "W2388491O2" is no Aetna ID as read
+    assert printed_member_id_span([tagged("ID W2388491O2")], AETNA) is None
+
+
+def test_a_referral_with_its_payer_but_no_member_id_takes_the_printed_one() -> None:
+    items = [*patient_block("Maria Gonzalez", "03/14/1952"), ("Insurance:", "O"), ("Aetna", "B-PAYER"),
+             ("Member", "O"), ("ID:", "O"), ("W238849102", "O"), ("Fax", "O"), ("(555)", "B-PROVIDER_FAX"),
+             ("201-3344", "I-PROVIDER_FAX")]
+    ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.fields.payer == "Aetna" and ref.fields.member_id == "W238849102"
+    assert "low_confidence:member_id" in ref.review.reasons and "low_confidence:payer" not in ref.review.reasons
+    off = build_prediction(_referral(items), Calibration(printed_member_id_fallback=False), "x.tif", "sha256:1")
+    assert off.referrals[0].fields.member_id is None and "missing:member_id" in off.referrals[0].review.reasons
