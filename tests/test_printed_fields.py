@@ -6,14 +6,15 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
-from cardio_intake.extraction.printed_member_id import TaggedPage, printed_member_id_span
-from cardio_intake.extraction.printed_payer import PageWords, page_payer_candidates, printed_payer_span
+from cardio_intake.extraction.printed_member_id import printed_member_id_span
+from cardio_intake.extraction.printed_page import PrintedPage
+from cardio_intake.extraction.printed_payer import page_payer_candidates, printed_payer_span
 from cardio_intake.labels import BIO_LABELS, INTENTS
 from cardio_intake.model.outputs import RawDocumentOutput
 from tests.test_extraction_build import make_page, patient_block
 
 
-def untagged(*lines: str, taken: frozenset[int] = frozenset()) -> PageWords:
+def untagged(*lines: str, types: dict[int, str] | None = None) -> PrintedPage:
     """A page whose lines the tagger read as all "O"."""
     words, boxes = [], []
     for row, line in enumerate(lines):
@@ -22,7 +23,7 @@ def untagged(*lines: str, taken: frozenset[int] = frozenset()) -> PageWords:
             boxes.append((50 + 60 * col, 40 + 30 * row, 100 + 60 * col, 60 + 30 * row))
     probs = np.zeros((len(words), len(BIO_LABELS)))
     probs[:, 0] = 1.0
-    return PageWords(words, boxes, probs, 1, taken)
+    return PrintedPage(words, boxes, probs, 1, types or {})
 
 
 def read(*lines: str) -> str | None:
@@ -60,7 +61,7 @@ def test_a_name_is_printed_on_one_line() -> None:
 def test_a_persons_name_is_not_a_payer() -> None:
     page = untagged("Patient: Oscar Lee")
     assert [c[3].text for c in page_payer_candidates(page)] == ["Oscar"]
-    named = untagged("Patient: Oscar Lee", taken=frozenset({1, 2}))  # the tagger read "Oscar Lee" as a name
+    named = untagged("Patient: Oscar Lee", types={1: "PATIENT_NAME", 2: "PATIENT_NAME"})  # the tagger read "Oscar Lee" as a name
     assert page_payer_candidates(named) == []
 
 
@@ -102,9 +103,8 @@ def test_a_payer_the_tagger_read_is_kept() -> None:
 AETNA = ("W#########",)
 
 
-def tagged(line: str, types: dict[int, str] | None = None) -> TaggedPage:
-    page = untagged(line)
-    return TaggedPage(page.words, page.boxes, page.probs, 1, types or {})
+def tagged(line: str, types: dict[int, str] | None = None) -> PrintedPage:
+    return untagged(line, types=types)
 
 
 def test_the_one_word_of_the_payers_shape_is_the_member_id() -> None:

@@ -19,14 +19,15 @@ from cardio_intake.extraction.entities import (
 )
 from cardio_intake.extraction.member_ids import shapes_for_payer
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
-from cardio_intake.extraction.printed_member_id import TaggedPage, printed_member_id_span
+from cardio_intake.extraction.printed_member_id import printed_member_id_span
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
     ORDER_PAGE_TYPES,
     cpt_code_intent,
     printed_order_intents,
 )
-from cardio_intake.extraction.printed_payer import NAME_TYPES, PageWords, printed_payer_span
+from cardio_intake.extraction.printed_page import PrintedPage
+from cardio_intake.extraction.printed_payer import printed_payer_span
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES
@@ -177,23 +178,19 @@ def fields_with_printed_fallbacks(
     listed as low-confidence: no tag backs it, a person confirms it."""
     ref_spans = [s for p in page_idx for s in spans[p]]
     fx = referral_fields(ref_spans, calibration, today)
-    read = [p for p in page_idx if len(raw.pages[p].words)]
-    probs = {p: page_tag_probabilities(raw.pages[p], calibration) for p in read} if (
-        calibration.printed_payer_fallback or calibration.printed_member_id_fallback) else {}
+
+    def printed() -> list[PrintedPage]:
+        return [
+            PrintedPage(raw.pages[p].words, raw.pages[p].boxes, page_tag_probabilities(raw.pages[p], calibration),
+                        p + 1, word_types={i: s.type for s in spans[p] for i in s.word_indices})
+            for p in page_idx if len(raw.pages[p].words)
+        ]
+
     if fx.fields.payer is None and calibration.printed_payer_fallback:
-        payer = printed_payer_span([
-            PageWords(raw.pages[p].words, raw.pages[p].boxes, probs[p], p + 1,
-                      taken=frozenset(i for s in spans[p] if s.type in NAME_TYPES for i in s.word_indices))
-            for p in read
-        ])
         # the member ID is chosen again: the payer's ID shapes pick it (spans_to_fields)
-        ref_spans, fx = _with_read_span(ref_spans, payer, "payer", calibration, today, fx)
+        ref_spans, fx = _with_read_span(ref_spans, printed_payer_span(printed()), "payer", calibration, today, fx)
     if fx.fields.member_id is None and fx.fields.payer is not None and calibration.printed_member_id_fallback:
-        member_id = printed_member_id_span([
-            TaggedPage(raw.pages[p].words, raw.pages[p].boxes, probs[p], p + 1,
-                       word_types={i: s.type for s in spans[p] for i in s.word_indices})
-            for p in read
-        ], shapes_for_payer(fx.fields.payer))
+        member_id = printed_member_id_span(printed(), shapes_for_payer(fx.fields.payer))
         ref_spans, fx = _with_read_span(ref_spans, member_id, "member_id", calibration, today, fx)
     return ref_spans, fx
 

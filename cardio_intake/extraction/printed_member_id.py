@@ -21,13 +21,13 @@ The span keeps the tagger's own MEMBER_ID probability for the word, and the refe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from cardio_intake.extraction.entities import Span, union_box
 from cardio_intake.extraction.member_ids import fits_any
 from cardio_intake.extraction.normalize import normalize_date, normalize_phone
+from cardio_intake.extraction.printed_page import PrintedPage
 from cardio_intake.labels import BIO_LABELS
 
 #: Spans of these types may hold the member ID the tagger missed (besides untagged words).
@@ -36,23 +36,12 @@ _EDGE = ".,:;()[]"
 _MEMBER_TAGS = [i for i, label in enumerate(BIO_LABELS) if label.endswith("-MEMBER_ID")]
 
 
-@dataclass(frozen=True)
-class TaggedPage:
-    """What the fallback reads of one page."""
-
-    words: Sequence[str]
-    boxes: Sequence[Sequence[int]]
-    probs: np.ndarray  # calibrated tag probabilities, (n_words, len(BIO_LABELS))
-    page: int  # 1-based
-    word_types: dict[int, str]  # word index -> type of the tagger's span it is in
-
-
 def _other_value(word: str) -> bool:
     """A phone/fax number or a date, which may share an ID's digits."""
     return normalize_phone(word).value is not None or normalize_date(word).value is not None
 
 
-def printed_member_id_span(pages: Sequence[TaggedPage], shapes: tuple[str, ...]) -> Span | None:
+def printed_member_id_span(pages: Sequence[PrintedPage], shapes: tuple[str, ...]) -> Span | None:
     """The one word of the pages that has one of ``shapes`` and is no other value; None where there is
     none, or more than one distinct such word."""
     if not shapes:

@@ -27,7 +27,6 @@ threshold: the fallback saves the reading, not the review.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -40,6 +39,7 @@ from cardio_intake.extraction.payer_words import (
     repair_payer_text,
     word_key,
 )
+from cardio_intake.extraction.printed_page import PrintedPage
 from cardio_intake.labels import BIO_LABELS
 
 #: Longest carrier + plan name in words ("Blue Cross Blue Shield Medicare Advantage").
@@ -80,20 +80,9 @@ def _reads_as_carrier(words: Sequence[str]) -> tuple[str, bool] | None:
     return (names[key], False) if key in names else None
 
 
-@dataclass(frozen=True)
-class PageWords:
-    """What the fallback reads of one page."""
-
-    words: Sequence[str]
-    boxes: Sequence[Sequence[int]]
-    probs: np.ndarray  # calibrated tag probabilities, (n_words, len(BIO_LABELS))
-    page: int  # 1-based
-    taken: frozenset[int] = frozenset()  # indices of words in the tagger's person-name spans (NAME_TYPES)
-
-
-def page_payer_candidates(page: PageWords) -> list[tuple[int, bool, float, Span]]:
-    """(name length, read word for word, payer probability, span) of every run of untagged words on one line of the page that
-    reads as a carrier name and is no person's name."""
+def page_payer_candidates(page: PrintedPage) -> list[tuple[int, bool, float, Span]]:
+    """(name length, read word for word, payer probability, span) of every run of words on one line of the
+    page that reads as a carrier name and is in no person-name span."""
     words, boxes = page.words, page.boxes
     payer_prob = np.asarray(page.probs, dtype=np.float64)[:, _PAYER_TAGS].sum(axis=1) if len(words) else np.zeros(0)
     found = []
@@ -101,7 +90,7 @@ def page_payer_candidates(page: PageWords) -> list[tuple[int, bool, float, Span]
         if not words[start].strip(_EDGE)[:1].isupper():
             continue
         for end in range(start + 1, min(len(words), start + MAX_NAME_WORDS) + 1):
-            if end - 1 in page.taken or (end - start > 1 and starts_new_line(boxes[end - 2], boxes[end - 1])):
+            if page.word_types.get(end - 1) in NAME_TYPES or (end - start > 1 and starts_new_line(boxes[end - 2], boxes[end - 1])):
                 break  # a name is printed on one line, outside the tagger's other spans
             read = _reads_as_carrier(words[start:end])
             if read is None:
@@ -116,7 +105,7 @@ def page_payer_candidates(page: PageWords) -> list[tuple[int, bool, float, Span]
     return found
 
 
-def printed_payer_span(pages: Sequence[PageWords]) -> Span | None:
+def printed_payer_span(pages: Sequence[PrintedPage]) -> Span | None:
     """The longest carrier name printed on the referral's pages, read word for word before mended as a whole,
     ties to the one the tagger thought likelier a payer; None when none is printed."""
     found = [c for page in pages for c in page_payer_candidates(page)]
