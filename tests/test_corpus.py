@@ -326,3 +326,15 @@ def test_cli_generate_and_show(tmp_path: Path) -> None:
     assert "packet-00001" in res.output and "patient_name" in res.output
     res = runner.invoke(app, ["data", "show", str(tmp_path / "missing")])
     assert res.exit_code == 2
+
+
+def test_an_insurance_card_labels_its_payer_even_when_the_referral_form_leaves_it_out() -> None:
+    # seed 7, packet 24: the referral form names no payer; its insurance card prints "Cigna" (until 2026-12-05
+    # unlabelled, so gold said "no payer" beneath a card that names one)
+    gold = compose_packet(7, 24, "fqhc_bilingual", "test").gold
+    cards = [pg.page for pg in gold.pages if pg.type == "insurance_card"]
+    assert cards
+    for ref in gold.referrals:
+        on_card = [e for e in ref.entities if e.type == "PAYER" and e.page in cards]
+        if set(cards) & set(ref.pages):
+            assert on_card and on_card[0].text == ref.fields.payer == "Cigna"

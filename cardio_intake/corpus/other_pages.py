@@ -115,8 +115,11 @@ def insurance_card(ctx: Ctx) -> None:
     w, h = 1000, 620
     gray = rng.choice([235, 220, 200])
     c.rect(x0, y, x0 + w, y + h, width=3, fill=gray)
+    # A referral form may leave the payer out (record.py drops it from some); the card never does, and what it
+    # prints is the patient's payer, so it is labelled either way. (Until 2026-12-05 a card under a referral
+    # without a payer printed one unlabelled, and gold said "no payer" beneath a card reading "Cigna".)
     payer = ref.payer or rng.choice(rng.choice(vocab.PAYERS)[0])
-    c.text(x0 + 40, y + 30, payer, int(s * 1.6), "bold", entity="PAYER" if ref.payer else None, value=ref.payer)
+    c.text(x0 + 40, y + 30, payer, int(s * 1.6), "bold", entity="PAYER", value=payer)
     yy = y + 60 + c.line_height(int(s * 1.6))
     c.line(x0 + 30, yy, x0 + w - 30, yy, width=2)
     yy += 25
