@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -179,6 +179,7 @@ def fields_with_printed_fallbacks(
     ref_spans = [s for p in page_idx for s in spans[p]]
     fx = referral_fields(ref_spans, calibration, today)
 
+    @cache  # built once, and only when a fallback runs
     def printed() -> list[PrintedPage]:
         return [
             PrintedPage(raw.pages[p].words, raw.pages[p].boxes, page_tag_probabilities(raw.pages[p], calibration),
@@ -234,7 +235,6 @@ def build_prediction(
         )
     referrals = []
     for page_idx, logits in zip(referral_pages, raw.intent_logits, strict=True):
-        ref_spans = [s for p in page_idx for s in spans[p]]
         ref_spans, fx = fields_with_printed_fallbacks(raw, page_idx, spans, calibration, today)
         # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
         intents, vetoed = intent_listing(logits, calibration, referral_intent_evidence(ref_spans, calibration))

@@ -43,7 +43,8 @@ FieldSelection = Literal["confidence", "support"]
 LINE_TYPES = frozenset({"PROCEDURE"})
 
 _TYPE_OF_LABEL = [lab[2:] if lab != "O" else "" for lab in BIO_LABELS]
-_TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
+#: Per entity type, its B- and I- columns of the tag probabilities.
+TYPE_COLUMNS = {t: [i for i, lab in enumerate(BIO_LABELS) if lab[2:] == t] for t in ENTITY_TYPES}
 
 
 class Span(BaseModel):
@@ -186,7 +187,7 @@ def decode_page(
 
 
 def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce: SpanReduce) -> float:
-    word_p = probs[start:end][:, _TYPE_COLUMNS[etype]].sum(axis=1)
+    word_p = probs[start:end][:, TYPE_COLUMNS[etype]].sum(axis=1)
     return float(word_p.min() if reduce == "min" else word_p.mean())
 
 
@@ -208,7 +209,7 @@ def _member_id_suffixes(
         if (
             t == "MEMBER_ID" and e < len(words) and e not in taken and re.fullmatch(r"\d{2}", words[e])
             and not starts_new_line(boxes[e - 1], boxes[e])
-            and float(probs[e, _TYPE_COLUMNS["MEMBER_ID"]].sum()) >= SUFFIX_MIN_PROB
+            and float(probs[e, TYPE_COLUMNS["MEMBER_ID"]].sum()) >= SUFFIX_MIN_PROB
         ):
             out.append((t, s, e + 1, _span_confidence(probs, t, s, e + 1, reduce)))
         else:

@@ -25,7 +25,7 @@ import yaml
 
 from cardio_intake import config
 from cardio_intake.extraction.lines import starts_new_line
-from cardio_intake.rules.models import PayersFile
+from cardio_intake.rules.models import Payer, PayersFile
 from cardio_intake.rules.payers import alias_key
 
 #: Below this similarity a word is kept as read ("Geisinger" stays, "Medicai" becomes "Medicaid").
@@ -53,15 +53,20 @@ def payer_directory(policies_dir: Path | None = None) -> PayersFile:
     return PayersFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
 
 
+def payer_names(payer: Payer) -> tuple[list[str], list[str], list[str]]:
+    """A directory payer's carrier names (name and aliases), its plans' names and aliases, and each carrier
+    name followed by a plan name ("Cigna" + "Open Access Plus"): referral forms print the carrier with the plan."""
+    carriers = [payer.name, *payer.aliases]
+    plans = [a for plan in payer.plans for a in (plan.name, *plan.aliases)]
+    return carriers, plans, [f"{c} {p}" for c in carriers for p in plans if not p.casefold().startswith(c.casefold())]
+
+
 def _directory_names(policies_dir: Path | None) -> list[str]:
-    """Every payer and plan name and alias, and each payer name or alias followed by a plan name or
-    alias ("Cigna" + "Open Access Plus"): referral forms print the carrier with the plan."""
+    """Every name of :func:`payer_names`, of every payer."""
     names: list[str] = []
     for payer in payer_directory(policies_dir).payers:
-        carriers = [payer.name, *payer.aliases]
-        plans = [a for plan in payer.plans for a in (plan.name, *plan.aliases)]
-        names += carriers + plans
-        names += [f"{c} {p}" for c in carriers for p in plans if not p.casefold().startswith(c.casefold())]
+        carriers, plans, with_plans = payer_names(payer)
+        names += carriers + plans + with_plans
     return names
 
 
@@ -93,6 +98,13 @@ def _closest(key: str, words: dict[str, str]) -> str | None:
     return words[best[0]] if best else None
 
 
+@lru_cache(maxsize=8192)
+def _closest_in_directory(key: str) -> str | None:
+    """:func:`_closest` in the practice's directory, remembered: the printed-payer fallback mends the same
+    words once for every run of words they are in."""
+    return _closest(key, directory_words())
+
+
 def _cased(spelling: str, as_read: str) -> str:
     letters = [c for c in as_read if c.isalpha()]
     return spelling.upper() if letters and all(c.isupper() for c in letters) and len(letters) > 1 else spelling
@@ -101,13 +113,14 @@ def _cased(spelling: str, as_read: str) -> str:
 def repair_payer_text(text: str, words: dict[str, str] | None = None, phrases: dict[str, str] | None = None) -> str:
     """``text`` with each unknown word replaced by its directory spelling where one is close, then
     as a whole by a directory name where the mended text is still one slip away from it."""
-    mended = _repair_words(text, directory_words() if words is None else words)
+    mended = mend_payer_words(text) if words is None else _repair_words(text, words)
     return _repair_phrase(mended, directory_phrases() if phrases is None else phrases)
 
 
 def mend_payer_words(text: str) -> str:
-    """``text`` with each word mended to its directory spelling where one is close, no whole-name step."""
-    return _repair_words(text, directory_words())
+    """``text`` with each word mended to its directory spelling where one is close, no whole-name step
+    (:func:`repair_payer_text` of a text so mended mends no word again: the word step is idempotent)."""
+    return _repair_words(text, directory_words(), _closest_in_directory)
 
 
 def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
@@ -124,7 +137,9 @@ def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
     return _cased(phrases[close[0]], text)
 
 
-def _repair_words(text: str, vocab: dict[str, str]) -> str:
+def _repair_words(text: str, vocab: dict[str, str], closest: Callable[[str], str | None] | None = None) -> str:
+    """``closest``: :func:`_closest` in ``vocab`` (the default), or a remembered one of the same vocabulary."""
+    find = closest or (lambda key: _closest(key, vocab))
     tokens = text.split()
     out: list[str] = []
     i = 0
@@ -140,7 +155,7 @@ def _repair_words(text: str, vocab: dict[str, str]) -> str:
             out.append(_cased(vocab[joined_key], tok + tokens[i + 1]))
             i += 2
             continue
-        fixed = _closest(key, vocab)
+        fixed = find(key)
         out.append(_cased(fixed, tok) if fixed is not None else tok)
         i += 1
     return " ".join(out)

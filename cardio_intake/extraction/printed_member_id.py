@@ -22,18 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from cardio_intake.extraction.entities import Span, union_box
+from cardio_intake.extraction.entities import TYPE_COLUMNS, Span, union_box
 from cardio_intake.extraction.member_ids import fits_any
 from cardio_intake.extraction.normalize import normalize_date, normalize_phone
-from cardio_intake.extraction.printed_page import PrintedPage
-from cardio_intake.labels import BIO_LABELS
+from cardio_intake.extraction.printed_page import EDGE_PUNCT, PrintedPage
 
 #: Spans of these types may hold the member ID the tagger missed (besides untagged words).
 CONFUSED_TYPES = frozenset({"GROUP_NUMBER"})
-_EDGE = ".,:;()[]"
-_MEMBER_TAGS = [i for i, label in enumerate(BIO_LABELS) if label.endswith("-MEMBER_ID")]
 
 
 def _other_value(word: str) -> bool:
@@ -49,11 +44,11 @@ def printed_member_id_span(pages: Sequence[PrintedPage], shapes: tuple[str, ...]
     found: dict[str, Span] = {}
     for page in pages:
         for i, raw in enumerate(page.words):
-            word = raw.strip(_EDGE)
+            word = raw.strip(EDGE_PUNCT)
             kind = page.word_types.get(i)
             if (kind is not None and kind not in CONFUSED_TYPES) or not fits_any(word, shapes) or _other_value(word):
                 continue
-            conf = float(np.asarray(page.probs, dtype=np.float64)[i, _MEMBER_TAGS].sum())
+            conf = float(page.probs[i, TYPE_COLUMNS["MEMBER_ID"]].sum())
             found.setdefault(word.upper(), Span(
                 type="MEMBER_ID", text=word, page=page.page, bbox=union_box([page.boxes[i]]),
                 confidence=min(1.0, max(0.0, conf)), word_indices=[i],

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Edge punctuation a printed word may carry ("Aetna," "(W238849102)").
+EDGE_PUNCT = ".,:;()[]"
+
 
 @dataclass(frozen=True)
 class PrintedPage:
@@ -14,6 +17,6 @@ class PrintedPage:
 
     words: Sequence[str]
     boxes: Sequence[Sequence[int]]
-    probs: np.ndarray  # calibrated tag probabilities, (n_words, len(BIO_LABELS))
+    probs: np.ndarray  # calibrated tag probabilities, float (n_words, len(BIO_LABELS))
     page: int  # 1-based
     word_types: dict[int, str] = field(default_factory=dict)  # word index -> type of the tagger's span it is in

@@ -31,24 +31,21 @@ from functools import lru_cache
 
 import numpy as np
 
-from cardio_intake.extraction.entities import Span, union_box
+from cardio_intake.extraction.entities import TYPE_COLUMNS, Span, union_box
 from cardio_intake.extraction.lines import starts_new_line
 from cardio_intake.extraction.payer_words import (
     mend_payer_words,
     payer_directory,
+    payer_names,
     repair_payer_text,
     word_key,
 )
-from cardio_intake.extraction.printed_page import PrintedPage
-from cardio_intake.labels import BIO_LABELS
+from cardio_intake.extraction.printed_page import EDGE_PUNCT, PrintedPage
 
 #: Longest carrier + plan name in words ("Blue Cross Blue Shield Medicare Advantage").
 MAX_NAME_WORDS = 6
-#: Edge punctuation a single word may carry ("Aetna," "(Humana)").
-_EDGE = ".,:;()[]"
 #: Spans whose words are a person's name, never a payer's.
 NAME_TYPES = frozenset({"PATIENT_NAME", "REFERRING_PROVIDER"})
-_PAYER_TAGS = [i for i, label in enumerate(BIO_LABELS) if label.endswith("-PAYER")]
 
 
 @lru_cache(maxsize=1)
@@ -57,9 +54,8 @@ def carrier_names() -> dict[str, str]:
     of its plans' names or aliases; plan names alone are not in it."""
     names: dict[str, str] = {}
     for payer in payer_directory().payers:
-        carriers = [payer.name, *payer.aliases]
-        plans = [a for plan in payer.plans for a in (plan.name, *plan.aliases)]
-        for name in carriers + [f"{c} {p}" for c in carriers for p in plans if not p.casefold().startswith(c.casefold())]:
+        carriers, _, with_plans = payer_names(payer)
+        for name in carriers + with_plans:
             if key := word_key(name):
                 names.setdefault(key, name)
     return names
@@ -71,12 +67,12 @@ def _reads_as_carrier(words: Sequence[str]) -> tuple[str, bool] | None:
     names = carrier_names()
     if len(words) == 1:
         key = word_key(words[0])
-        exact = key in names and words[0].strip(_EDGE).casefold() == names[key].casefold()
+        exact = key in names and words[0].strip(EDGE_PUNCT).casefold() == names[key].casefold()
         return (names[key], True) if exact else None
-    text = " ".join(words)
-    if (key := word_key(mend_payer_words(text))) in names:
+    mended = mend_payer_words(" ".join(words))
+    if (key := word_key(mended)) in names:
         return names[key], True
-    key = word_key(repair_payer_text(text))
+    key = word_key(repair_payer_text(mended))  # the whole-name step; the words are mended already
     return (names[key], False) if key in names else None
 
 
@@ -84,10 +80,10 @@ def page_payer_candidates(page: PrintedPage) -> list[tuple[int, bool, float, Spa
     """(name length, read word for word, payer probability, span) of every run of words on one line of the
     page that reads as a carrier name and is in no person-name span."""
     words, boxes = page.words, page.boxes
-    payer_prob = np.asarray(page.probs, dtype=np.float64)[:, _PAYER_TAGS].sum(axis=1) if len(words) else np.zeros(0)
+    payer_prob = page.probs[:, TYPE_COLUMNS["PAYER"]].sum(axis=1) if len(words) else np.zeros(0)
     found = []
     for start in range(len(words)):
-        if not words[start].strip(_EDGE)[:1].isupper():
+        if not words[start].strip(EDGE_PUNCT)[:1].isupper():
             continue
         for end in range(start + 1, min(len(words), start + MAX_NAME_WORDS) + 1):
             if page.word_types.get(end - 1) in NAME_TYPES or (end - start > 1 and starts_new_line(boxes[end - 2], boxes[end - 1])):
