@@ -23,7 +23,10 @@ DATASET_DIR = DATA_DIR / "dataset"
 REPORTS_DIR = PROJECT_ROOT / "evaluation" / "reports"
 POLICIES_DIR = _env_path("CARDIO_POLICIES_DIR", PROJECT_ROOT / "cardio_intake" / "policies")
 
-MTSAMPLES_CSV = SHARED_DIR / "datasets" / "mtsamples_cardio" / "mtsamples_cardio.csv"
+#: The clinical-note bodies of the corpus (CC0), shipped in the package so that a clone anywhere can generate it.
+MTSAMPLES_CSV = _env_path(
+    "CARDIO_MTSAMPLES_CSV", PROJECT_ROOT / "cardio_intake" / "resources" / "mtsamples_cardio" / "mtsamples_cardio.csv"
+)
 SYNTHEA_DIR = SHARED_DIR / "datasets" / "synthea_cardio"
 FUNSD_DIR = SHARED_DIR / "datasets" / "funsd"
 PRIOR_AUTH_DIR = SHARED_DIR / "reference" / "prior_auth"

@@ -49,8 +49,8 @@ def split_transcription(text: str) -> tuple[tuple[str, bool], ...]:
 def _csv_path() -> Path:
     if not config.MTSAMPLES_CSV.is_file():
         raise FileNotFoundError(
-            f"mtsamples cardiology notes not found at {config.MTSAMPLES_CSV}; set CARDIO_SHARED_DIR to the "
-            "folder holding datasets/mtsamples_cardio"
+            f"mtsamples cardiology notes not found at {config.MTSAMPLES_CSV}; set CARDIO_MTSAMPLES_CSV to the "
+            "mtsamples_cardio.csv file (cardio_intake/resources/mtsamples_cardio in a checkout)"
         )
     return config.MTSAMPLES_CSV
 
