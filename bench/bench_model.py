@@ -11,7 +11,9 @@ rate, auto rate (no review) and its error, model-only CPU seconds per page, trai
 column is the ceiling: each test row's own labels through the real post-processing, i.e. the best
 any model can score on these OCR words (evaluation/ceiling.py). A second table gives the layout
 model minus each other row with a paired bootstrap 95% interval over the test documents
-(evaluation/bootstrap.py): on about 40 documents, differences of a few hundredths are noise.
+(evaluation/bootstrap.py): on about 40 documents, differences of a few hundredths are noise. A third
+counts each row's critical-field errors per gold referral by cause: the model's own, or OCR's (the
+ceiling is wrong there too: no tagger can read the value off these words).
 """
 
 from __future__ import annotations
@@ -110,6 +112,26 @@ def print_differences(preds: dict[str, list[Any]], rows: list[dict[str, Any]], n
     Console().print(table)
 
 
+def print_error_causes(preds: dict[str, list[Any]], rows: list[dict[str, Any]]) -> None:
+    """Each model's critical-field errors over the gold referrals, split by cause: OCR (the ceiling is wrong
+    there too) or the model (the ceiling is right)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cardio_intake.labels import CRITICAL_FIELDS
+    from evaluation.ceiling import error_causes
+
+    causes = {name: error_causes(p, rows) for name, p in preds.items()}
+    table = Table(title="critical-field errors per gold referral: model / OCR",
+                  caption="OCR: the ceiling (a perfect tagger on the same OCR words) gets it wrong too")
+    table.add_column("field")
+    for name in preds:
+        table.add_column(name, justify="right")
+    for f in (*CRITICAL_FIELDS, "intents"):
+        table.add_row(f, *[f"{c[(f, 'model')]} / {c[(f, 'ocr')]}" for c in causes.values()])
+    Console().print(table)
+
+
 def print_table(columns: dict[str, dict[str, float]], n_docs: int, n_pages: int) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -191,6 +213,7 @@ def main() -> int:
     print_table(columns, len(test), sum(len(r["words"]) for r in test))
     if len(preds) > 1 and args.resamples > 0:
         print_differences(preds, test, args.resamples)
+    print_error_causes(preds, test)
     print(f"bench wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:
         args.json.write_text(json.dumps(columns, indent=2), encoding="utf-8")

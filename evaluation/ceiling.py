@@ -13,6 +13,7 @@ confidence alone).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,9 +21,10 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
-from cardio_intake.extraction.scoring import score_predictions
-from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
+from cardio_intake.extraction.scoring import field_matches, gold_from_row, match_referrals, score_predictions
+from cardio_intake.labels import BIO_LABELS, CRITICAL_FIELDS, INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
+from cardio_intake.schemas import Prediction
 
 _SURE = 20.0  # a logit margin no temperature or offset of an identity calibration moves
 
@@ -59,8 +61,43 @@ def gold_raw_output(row: Mapping[str, Any]) -> RawDocumentOutput:
 
 
 def ceiling_scores(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """``score_predictions`` of the perfect model on ``rows`` (identity calibration: nothing to fit)."""
-    # argmax decoding: the gold tags come back exactly as labelled; readings of one field agree by support
+    """``score_predictions`` of the perfect model on ``rows`` (identity calibration: nothing to fit;
+    argmax decoding gives the gold tags back exactly as labelled; readings of one field agree by support)."""
+    return score_predictions(ceiling_predictions(rows), rows)
+
+
+def ceiling_predictions(rows: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+    """The perfect model's predictions on ``rows`` (as :func:`ceiling_scores` scores them)."""
     cal = Calibration(field_selection="support")
-    preds = [build_prediction(gold_raw_output(r), cal, str(r["doc_id"]), f"dataset:{r['doc_id']}") for r in rows]
-    return score_predictions(preds, rows)
+    return [build_prediction(gold_raw_output(r), cal, str(r["doc_id"]), f"dataset:{r['doc_id']}") for r in rows]
+
+
+def critical_errors(pred: Prediction, row: Mapping[str, Any]) -> list[set[str]]:
+    """Per gold referral of ``row``, the critical fields (and ``"intents"``) ``pred`` gets wrong; a gold
+    referral no predicted one matches gets every one wrong."""
+    gold = gold_from_row(row)
+    match = match_referrals([[p - 1 for p in r.pages] for r in pred.referrals], [g.pages for g in gold.referrals])
+    out = []
+    for gi, g in enumerate(gold.referrals):
+        pr = pred.referrals[match[gi]] if gi in match else None
+        if pr is None:
+            out.append({*CRITICAL_FIELDS, "intents"})
+            continue
+        pf, gf = pr.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
+        wrong = {f for f in CRITICAL_FIELDS if not field_matches(f, pf[f], gf[f])}
+        if {i.label for i in pr.intents} != set(g.intents):
+            wrong.add("intents")
+        out.append(wrong)
+    return out
+
+
+def error_causes(preds: Sequence[Prediction], rows: Sequence[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
+    """Critical-field errors of ``preds`` per (field, cause) over the gold referrals of ``rows``: cause
+    ``"ocr"`` where the perfect model is wrong there too (what OCR read cannot give the value), ``"model"``
+    where it is right (the tagger, the intent head or the post-processing lost it)."""
+    causes: Counter[tuple[str, str]] = Counter()
+    for pred, ceiling, row in zip(preds, ceiling_predictions(rows), rows, strict=True):
+        for wrong, ceiling_wrong in zip(critical_errors(pred, row), critical_errors(ceiling, row), strict=True):
+            for f in wrong:
+                causes[(f, "ocr" if f in ceiling_wrong else "model")] += 1
+    return causes
