@@ -112,16 +112,16 @@ def print_differences(preds: dict[str, list[Any]], rows: list[dict[str, Any]], n
     Console().print(table)
 
 
-def print_error_causes(preds: dict[str, list[Any]], rows: list[dict[str, Any]]) -> None:
-    """Each model's critical-field errors over the gold referrals, split by cause: OCR (the ceiling is wrong
-    there too) or the model (the ceiling is right)."""
+def print_error_causes(preds: dict[str, list[Any]], rows: list[dict[str, Any]], ceiling: list[Any]) -> None:
+    """Each model's critical-field errors over the gold referrals, split by cause: OCR (the ceiling's
+    predictions ``ceiling`` are wrong there too) or the model (the ceiling is right)."""
     from rich.console import Console
     from rich.table import Table
 
     from cardio_intake.labels import CRITICAL_FIELDS
     from evaluation.ceiling import error_causes
 
-    causes = {name: error_causes(p, rows) for name, p in preds.items()}
+    causes = {name: error_causes(p, rows, ceiling) for name, p in preds.items()}
     table = Table(title="critical-field errors per gold referral: model / OCR",
                   caption="OCR: the ceiling (a perfect tagger on the same OCR words) gets it wrong too")
     table.add_column("field")
@@ -207,13 +207,15 @@ def main() -> int:
         columns[name], preds[name] = score_model(uri, test, val, train)
     if not args.no_baseline:
         columns["sklearn baseline"], preds["sklearn baseline"] = score_baseline(splits)
-    from evaluation.ceiling import ceiling_scores
+    from cardio_intake.extraction.scoring import score_predictions
+    from evaluation.ceiling import ceiling_predictions
 
-    columns["ceiling (own labels)"] = ceiling_scores(test)  # what a perfect model scores through this OCR
+    ceiling = ceiling_predictions(test)  # what a perfect model scores through this OCR
+    columns["ceiling (own labels)"] = score_predictions(ceiling, test)
     print_table(columns, len(test), sum(len(r["words"]) for r in test))
     if len(preds) > 1 and args.resamples > 0:
         print_differences(preds, test, args.resamples)
-    print_error_causes(preds, test)
+    print_error_causes(preds, test, ceiling)
     print(f"bench wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:
         args.json.write_text(json.dumps(columns, indent=2), encoding="utf-8")

@@ -21,8 +21,8 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
-from cardio_intake.extraction.scoring import field_matches, gold_from_row, match_referrals, score_predictions
-from cardio_intake.labels import BIO_LABELS, CRITICAL_FIELDS, INTENTS, PAGE_TYPES
+from cardio_intake.extraction.scoring import critical_wrong, gold_from_row, match_referrals, score_predictions
+from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import Prediction
 
@@ -73,31 +73,24 @@ def ceiling_predictions(rows: Sequence[Mapping[str, Any]]) -> list[Prediction]:
 
 
 def critical_errors(pred: Prediction, row: Mapping[str, Any]) -> list[set[str]]:
-    """Per gold referral of ``row``, the critical fields (and ``"intents"``) ``pred`` gets wrong; a gold
-    referral no predicted one matches gets every one wrong."""
+    """Per gold referral of ``row``, the critical fields (and ``"intents"``) ``pred`` gets wrong
+    (``scoring.critical_wrong``); a gold referral no predicted one matches gets every one wrong."""
     gold = gold_from_row(row)
     match = match_referrals([[p - 1 for p in r.pages] for r in pred.referrals], [g.pages for g in gold.referrals])
-    out = []
-    for gi, g in enumerate(gold.referrals):
-        pr = pred.referrals[match[gi]] if gi in match else None
-        if pr is None:
-            out.append({*CRITICAL_FIELDS, "intents"})
-            continue
-        pf, gf = pr.fields.model_dump(mode="json"), g.fields.model_dump(mode="json")
-        wrong = {f for f in CRITICAL_FIELDS if not field_matches(f, pf[f], gf[f])}
-        if {i.label for i in pr.intents} != set(g.intents):
-            wrong.add("intents")
-        out.append(wrong)
-    return out
+    return [critical_wrong(pred.referrals[match[gi]] if gi in match else None, g) for gi, g in enumerate(gold.referrals)]
 
 
-def error_causes(preds: Sequence[Prediction], rows: Sequence[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
+def error_causes(
+    preds: Sequence[Prediction], rows: Sequence[Mapping[str, Any]], ceiling: Sequence[Prediction] | None = None,
+) -> Counter[tuple[str, str]]:
     """Critical-field errors of ``preds`` per (field, cause) over the gold referrals of ``rows``: cause
-    ``"ocr"`` where the perfect model is wrong there too (what OCR read cannot give the value), ``"model"``
-    where it is right (the tagger, the intent head or the post-processing lost it)."""
+    ``"ocr"`` where the perfect model (``ceiling``: :func:`ceiling_predictions` of ``rows``, made here when
+    not given) is wrong there too (what OCR read cannot give the value), ``"model"`` where it is right (the
+    tagger, the intent head or the post-processing lost it)."""
+    ceiling = ceiling_predictions(rows) if ceiling is None else ceiling
     causes: Counter[tuple[str, str]] = Counter()
-    for pred, ceiling, row in zip(preds, ceiling_predictions(rows), rows, strict=True):
-        for wrong, ceiling_wrong in zip(critical_errors(pred, row), critical_errors(ceiling, row), strict=True):
+    for pred, perfect, row in zip(preds, ceiling, rows, strict=True):
+        for wrong, ceiling_wrong in zip(critical_errors(pred, row), critical_errors(perfect, row), strict=True):
             for f in wrong:
                 causes[(f, "ocr" if f in ceiling_wrong else "model")] += 1
     return causes

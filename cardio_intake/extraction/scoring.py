@@ -110,13 +110,19 @@ def field_matches(field: str, pred: Any, gold: Any) -> bool:
     return bool(_norm_value(field, pred) == _norm_value(field, gold))
 
 
-def critical_correct(pred: ReferralPrediction | None, gold: GoldReferralRow) -> bool:
+def critical_wrong(pred: ReferralPrediction | None, gold: GoldReferralRow) -> set[str]:
+    """The critical fields (and ``"intents"``) ``pred`` gets wrong; no prediction gets every one wrong."""
     if pred is None:
-        return False
+        return {*CRITICAL_FIELDS, "intents"}
     p, g = pred.fields.model_dump(mode="json"), gold.fields.model_dump(mode="json")
-    return all(field_matches(f, p[f], g[f]) for f in CRITICAL_FIELDS) and {
-        i.label for i in pred.intents
-    } == set(gold.intents)
+    wrong = {f for f in CRITICAL_FIELDS if not field_matches(f, p[f], g[f])}
+    if {i.label for i in pred.intents} != set(gold.intents):
+        wrong.add("intents")
+    return wrong
+
+
+def critical_correct(pred: ReferralPrediction | None, gold: GoldReferralRow) -> bool:
+    return not critical_wrong(pred, gold)
 
 
 def score_predictions(preds: Sequence[Prediction], rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
