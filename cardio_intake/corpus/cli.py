@@ -21,11 +21,24 @@ def generate(
     seed: int = typer.Option(0, "--seed", help="random seed: the same seed gives the same corpus"),
     out: Path = typer.Option(config.CORPUS_DIR, "--out", help="corpus directory (created; replaced if present)"),
     workers: int = typer.Option(2, "--workers", min=1, help="worker processes for rendering"),
+    families: str | None = typer.Option(
+        None, "--families", help="comma-separated layout families to draw (default: the standard mix; "
+        "composed_form, the randomly composed training form, only when named)"
+    ),
+    only_split: str | None = typer.Option(
+        None, "--only-split", help="keep only the packets the plan puts in this split (train, validation or test): "
+        "a second seed's test packets, a training-only supplement"
+    ),
 ) -> None:
     """Generate a labelled corpus of synthetic cardiology referral fax packets."""
     from cardio_intake.corpus.generate import generate_corpus
 
-    generate_corpus(out, n=n, seed=seed, workers=workers)
+    fams = [f.strip() for f in families.split(",") if f.strip()] if families is not None else None
+    try:
+        generate_corpus(out, n=n, seed=seed, workers=workers, families=fams, only_split=only_split)
+    except ValueError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from e
 
 
 @app.command()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cardio_intake.corpus.layouts import ehr, forms, letters, orders
+from cardio_intake.corpus.layouts import composed, ehr, forms, letters, orders
 from cardio_intake.corpus.layouts.common import Ctx
 
 
@@ -24,6 +24,7 @@ class Family:
     paper_only: bool = False  # handwritten: never an EHR text-layer e-fax
     text_pdf_weight: float = 0.1  # how often this source e-faxes a text-layer PDF
     style: dict[str, float] = field(default_factory=dict)  # probabilities of showing CPT, ICD, optional fields
+    in_default_mix: bool = True  # drawn by a plain `data generate`; else only when asked for by name
 
 
 FAMILIES: dict[str, Family] = {
@@ -47,9 +48,14 @@ FAMILIES: dict[str, Family] = {
         Family("payer_hmo_form", orders.payer_hmo_form, "health_plan", "health-plan specialist referral authorization with numbered boxes", style={"payer": 1.0, "member_id": 1.0}),
         Family("fqhc_bilingual", orders.fqhc_bilingual, "fqhc", "community health center bilingual (Spanish/English) form"),
         Family("ed_followup", letters.ed_followup, "urgent_care", "ED / urgent-care follow-up referral with boxed request", style={"urgency": 0.95}),
+        Family("composed_form", composed.composed_form, "clinic", "procedurally composed form: random block order and arrangement, decoy fields",
+               fonts=("sans", "serif", "mono"), style={"cpt": 0.5}, in_default_mix=False),
     )
 }
 
 #: Families that appear only in the test split (unseen referral sources).
 TEST_FAMILIES: tuple[str, ...] = ("rx_pad", "payer_hmo_form", "fqhc_bilingual", "ed_followup")
 TRAIN_FAMILIES: tuple[str, ...] = tuple(n for n in FAMILIES if n not in TEST_FAMILIES)
+#: What a plain `data generate` draws: every family but those drawn only on request (``composed_form``,
+#: kept out so that a seed's corpus, and its test split, stay what they were before it existed).
+DEFAULT_MIX: tuple[str, ...] = tuple(n for n, f in FAMILIES.items() if f.in_default_mix)
