@@ -147,7 +147,8 @@ def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str
             raise ValueError(f"data.extra_datasets[{n}] needs 'path' (and optional 'weight', 'name'); got {dict(extra)}")
         path = Path(str(extra["path"]))
         if not path.exists():
-            raise FileNotFoundError(f"data.extra_datasets[{n}]: no dataset at {path} (run `cardio-intake label import`)")
+            raise FileNotFoundError(f"data.extra_datasets[{n}]: no dataset at {path} (a practice's labels: `cardio-intake label import`; "
+                                    "a synthetic supplement: `cardio-intake data generate` then `data build-dataset`)")
         weight = float(extra.get("weight", 1.0))
         if weight < 0:
             raise ValueError(f"data.extra_datasets[{n}]: weight must be >= 0, got {weight}")
