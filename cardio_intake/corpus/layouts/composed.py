@@ -13,7 +13,7 @@ stay unseen, and nothing here is drawn from them.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from cardio_intake.corpus import ids, vocab
@@ -89,6 +89,12 @@ def _present(ctx: Ctx, fields: list[Field]) -> list[Field]:
     return [f for f in fields if f[0] == "decoy" or ctx.ref.has(f[1])]
 
 
+def _grid(fields: list[Field], cols: int) -> Iterator[tuple[int, Field, bool]]:
+    """Each field with its column, and whether it ends a row (the caller then moves down a row)."""
+    for i, f in enumerate(fields):
+        yield i % cols, f, i % cols == cols - 1 or i == len(fields) - 1
+
+
 def _lines(ctx: Ctx, y: float, fields: list[Field]) -> float:
     """``Label: value`` lines, in one or two columns."""
     c, s = ctx.c, ctx.size
@@ -96,12 +102,10 @@ def _lines(ctx: Ctx, y: float, fields: list[Field]) -> float:
     xs = [100.0, c.width / 2 + 20] if cols == 2 else [100.0]
     step = c.line_height(s) * 1.35
     style = "bold" if ctx.rng.random() < 0.7 else "regular"  # one source prints its labels one way
-    for i, f in enumerate(fields):
-        x = xs[i % cols]
-        b = c.text(x, y, _label(ctx, f, True), s, style)
+    for col, f, row_end in _grid(fields, cols):
+        b = c.text(xs[col], y, _label(ctx, f, True), s, style)
         _value(ctx, f, b[2] + s * 0.45, y, s)
-        if i % cols == cols - 1 or i == len(fields) - 1:
-            y += step
+        y += step if row_end else 0
     return y
 
 
@@ -113,12 +117,11 @@ def _stacked(ctx: Ctx, y: float, fields: list[Field]) -> float:
     width = (c.width - 200) / max(cols, 1)
     step = c.line_height(cap) * 1.1 + c.line_height(s) * 1.4
     style = "bold" if ctx.rng.random() < 0.5 else "regular"
-    for i, f in enumerate(fields):
-        x = 100 + (i % cols) * width
+    for col, f, row_end in _grid(fields, cols):
+        x = 100 + col * width
         c.text(x, y, _label(ctx, f, False), cap, style)
         _value(ctx, f, x + 6, y + c.line_height(cap) * 1.1, s)
-        if i % cols == cols - 1 or i == len(fields) - 1:
-            y += step
+        y += step if row_end else 0
     return y
 
 
@@ -129,13 +132,12 @@ def _cells(ctx: Ctx, y: float, fields: list[Field]) -> float:
     cols = ctx.rng.choice([2, 3]) if len(fields) > 2 else max(len(fields), 1)
     width = (c.width - 180) / cols
     row_h = c.line_height(cap) + c.line_height(s) * 1.3 + 16
-    for i, f in enumerate(fields):
-        x = 90 + (i % cols) * width
+    for col, f, row_end in _grid(fields, cols):
+        x = 90 + col * width
         c.rect(x, y, x + width, y + row_h, width=2)
         c.text(x + 8, y + 4, _label(ctx, f, False), cap)
         _value(ctx, f, x + 14, y + 8 + c.line_height(cap), s)
-        if i % cols == cols - 1 or i == len(fields) - 1:
-            y += row_h
+        y += row_h if row_end else 0
     return y + 12
 
 
