@@ -166,7 +166,7 @@ def corpus_is_current(
         manifest = json.loads((Path(out) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    mix = sorted(families) if families is not None else None
+    mix = sorted(set(families)) if families is not None else None
     want = (GENERATOR_VERSION, seed, n, mix, only_split)
     if (manifest.get("generator_version"), manifest.get("seed"), manifest.get("n"), manifest.get("mix"), manifest.get("only_split")) != want:
         return False
