@@ -21,7 +21,12 @@ import numpy as np
 
 from cardio_intake.extraction.build import build_prediction
 from cardio_intake.extraction.calibration import Calibration
-from cardio_intake.extraction.scoring import critical_wrong, gold_from_row, match_referrals, score_predictions
+from cardio_intake.extraction.scoring import (
+    critical_wrong,
+    gold_from_row,
+    match_prediction,
+    score_predictions,
+)
 from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import Prediction
@@ -76,7 +81,7 @@ def critical_errors(pred: Prediction, row: Mapping[str, Any]) -> list[set[str]]:
     """Per gold referral of ``row``, the critical fields (and ``"intents"``) ``pred`` gets wrong
     (``scoring.critical_wrong``); a gold referral no predicted one matches gets every one wrong."""
     gold = gold_from_row(row)
-    match = match_referrals([[p - 1 for p in r.pages] for r in pred.referrals], [g.pages for g in gold.referrals])
+    match = match_prediction(pred, gold)
     return [critical_wrong(pred.referrals[match[gi]] if gi in match else None, g) for gi, g in enumerate(gold.referrals)]
 
 

@@ -64,7 +64,7 @@ def _manifest(n: int, seed: int, packets: list[GoldPacket], families: Sequence[s
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
         "n": n,
-        "mix": sorted(families) if families is not None else None,
+        "mix": sorted(set(families)) if families is not None else None,
         "only_split": only_split,
         "packets": len(packets),
         "test_families": list(TEST_FAMILIES),
@@ -120,9 +120,8 @@ def generate_corpus(
         raise ValueError("n must be at least 1")
     if only_split is not None and only_split not in SPLIT_NAMES:
         raise ValueError(f"only_split must be one of {', '.join(SPLIT_NAMES)}; got {only_split!r}")
-    families = check_families(families) if families is not None else None
     out = Path(out)
-    plan = [p for p in plan_corpus(n, seed, families) if only_split is None or p[2] == only_split]
+    plan = [p for p in plan_corpus(n, seed, families) if only_split is None or p[2] == only_split]  # checks families
     if not plan:
         raise ValueError(f"the plan of {n} packets puts none in {only_split!r} with these families; draw more or another split")
     _prepare_out(out)

@@ -84,6 +84,12 @@ def match_referrals(pred_pages: Sequence[Sequence[int]], gold_pages: Sequence[Se
     return out
 
 
+def match_prediction(pred: Prediction, gold: GoldDocRow) -> dict[int, int]:
+    """gold referral index -> index of the predicted referral that stands for it (``match_referrals``
+    over their pages; a prediction numbers pages from 1, a dataset row from 0)."""
+    return match_referrals([[p - 1 for p in r.pages] for r in pred.referrals], [g.pages for g in gold.referrals])
+
+
 _SPACE = re.compile(r"\s+")
 _EDGE_PUNCT = " .,;:"
 
@@ -148,7 +154,7 @@ def score_predictions(preds: Sequence[Prediction], rows: Sequence[Mapping[str, A
         ent_gold += sum(gold_ents.values())
         pred_pages = [[p - 1 for p in r.pages] for r in pred.referrals]
         split_ok += sorted(map(sorted, pred_pages)) == sorted(sorted(g.pages) for g in gold.referrals)
-        match = match_referrals(pred_pages, [g.pages for g in gold.referrals])
+        match = match_prediction(pred, gold)
         matched_pred = set(match.values())
         for gi, g in enumerate(gold.referrals):
             n_gold_refs += 1
