@@ -11,7 +11,7 @@ import pytest
 from cardio_intake.corpus.generate import corpus_is_current, generate_corpus, plan_corpus
 from cardio_intake.corpus.gold import GoldPacket, read_labels
 from cardio_intake.corpus.layouts import DEFAULT_MIX, FAMILIES, TEST_FAMILIES
-from cardio_intake.corpus.layouts.composed import _DECOY_LABELS
+from cardio_intake.corpus.layouts.composed import _CLINICAL_DECOYS, _DECOY_LABELS
 from cardio_intake.corpus.packet import compose_packet
 
 FAMILY = "composed_form"
@@ -70,6 +70,26 @@ def test_a_decoy_is_never_tagged() -> None:
             assert spans.count(etype) <= 1, (gold.doc_id, etype)
         untagged_values += sum(1 for w in page.words if w.tag == "O" and date_or_phone.match(w.text))
     assert untagged_values >= 4
+
+
+def test_the_order_block_lists_services_and_diagnoses_several_ways_and_tags_every_one() -> None:
+    """Diagnoses one a line, run on after their label or in a ruled table: whichever way, each of the
+    referral's diagnoses and services is tagged on its form, and an allergy or medication line beside them
+    is not."""
+    same_line_dx = clinical_decoys = 0
+    decoy_labels = {label.upper() for label, _ in _CLINICAL_DECOYS}
+    for i in range(30):
+        gold = compose_packet(11, i, FAMILY, "train", multi_patient=False).gold
+        ref, page = gold.referrals[0], _referral_pages(gold)[0]
+        on_form = [e for e in ref.entities if e.page == page.page]
+        assert sorted(e.text for e in on_form if e.type == "DIAGNOSIS") == sorted(ref.fields.diagnoses), gold.doc_id
+        assert sorted(e.text for e in on_form if e.type == "PROCEDURE") == sorted(ref.fields.procedures), gold.doc_id
+        tops = sorted(e.bbox[1] for e in on_form if e.type == "DIAGNOSIS")
+        same_line_dx += any(b - a < 3 for a, b in zip(tops, tops[1:], strict=False))
+        printed = " ".join(w.text for w in page.words if w.tag == "O").upper()
+        clinical_decoys += any(label.split()[0] in printed for label in decoy_labels)
+    assert same_line_dx >= 2  # two diagnoses on one line: the run-on listing
+    assert clinical_decoys >= 5
 
 
 def test_only_split_keeps_the_same_packets_the_whole_corpus_holds(tmp_path: Path) -> None:

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from cardio_intake.corpus import ids, vocab
+from cardio_intake.corpus.canvas import Box
 from cardio_intake.corpus.layouts.common import TOP, Ctx, letterhead, section_bar, signature
+from cardio_intake.corpus.record import Dx, Order
 
 _TITLES = ("Referral", "REFERRAL REQUEST", "Cardiology Referral Form", "Request for Consultation",
            "Specialist Referral", "Patient Referral", "Order / Referral", "Outpatient Services Request")  # fmt: skip
@@ -33,12 +35,13 @@ _BLOCK_TITLES: dict[str, tuple[str, ...]] = {
 #: Decoy fields: a label and a value that look like a referral field but are not one (tagged "O").
 _DECOY_LABELS: dict[str, tuple[str, ...]] = {
     "contact_name": ("Emergency Contact", "Next of Kin", "Guarantor", "Responsible Party", "Caregiver", "Spouse"),
-    # Measured (README, ninth session): a model trained with these leaves a third of the held-out referral dates
-    # empty; "Date of Service", "Visit Date" and "Appt Date" read like a referral's own "Date". Keeping only
-    # labels no referral date carries ("Last Seen", "Admit Date") is the next thing to measure.
-    "visit_date": ("Last Visit", "Date of Service", "Visit Date", "Last Seen", "Appt Date", "Admit Date"),
-    "account": ("Auth #", "Claim #", "Account #", "Encounter #", "Visit #", "Case #", "Ref #"),
-    "other_phone": ("Emergency Phone", "Contact Phone", "Work Phone", "Pharmacy Phone", "Alt Phone"),
+    # Only labels no referral date carries. With "Date of Service", "Visit Date" and "Appt Date" among them
+    # (ninth session, README) a model left a third of the held-out referral dates empty: those read like the
+    # referral's own "Date".
+    "visit_date": ("Last Seen", "Last Visit", "Admit Date", "Discharge Date"),
+    # Not "Account #" nor "Contact Phone": a source may label the MRN "Acct #" and the patient's phone "Contact #".
+    "account": ("Auth #", "Claim #", "Encounter #", "Visit #", "Case #", "Ref #"),
+    "other_phone": ("Emergency Phone", "Work Phone", "Pharmacy Phone", "Alt Phone"),
     "pharmacy": ("Pharmacy", "Preferred Pharmacy"),
     "vitals": ("BP", "Weight", "Height", "Pulse"),
     "sex": ("Sex", "Gender"),
@@ -161,25 +164,106 @@ def _table(ctx: Ctx, y: float, fields: list[Field]) -> float:
 _ARRANGE: tuple[Callable[[Ctx, float, list[Field]], float], ...] = (_lines, _stacked, _cells, _table)
 
 
-def _order_block(ctx: Ctx, y: float) -> float:
-    """Services (with CPT where the source shows it) and diagnoses, as lists under their labels."""
-    c, s, rng = ctx.c, ctx.size, ctx.rng
-    step = c.line_height(s) * 1.3
-    bullet = rng.choice(["", "-", "*", "1."])
-    for what in rng.sample(["proc", "dx"], 2):
-        c.text(100, y, ctx.lab(what), s, "bold")
+#: Lines a real order block carries beside the services and diagnoses that are neither (tagged "O"): the
+#: tagger must not read whatever sits under a clinical heading as a diagnosis.
+_CLINICAL_DECOYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Allergies", ("NKDA", "Penicillin", "Sulfa drugs", "Iodine contrast", "None known")),
+    ("Current Meds", ("Lisinopril 10 mg daily", "Atorvastatin 40 mg", "Metoprolol 25 mg BID", "Aspirin 81 mg")),
+    ("Vitals", ("BP 138/86, HR 72", "BP 124/78", "HR 96, SpO2 97%", "Wt 212 lb")),
+    ("Smoking", ("Never", "Former smoker", "1 ppd")),
+)
+
+
+def _items_text(ctx: Ctx, what: str, x: float, y: float, item: object) -> Box:
+    if what == "proc":
+        return ctx.order_text(x, y, item)  # type: ignore[arg-type]
+    return ctx.dx_text(x, y, item, code_first=ctx.rng.random() < 0.5)  # type: ignore[arg-type]
+
+
+def _item_list(ctx: Ctx, y: float, what: str, items: list[object], bullet: str) -> float:
+    """One item a line under the label, bulleted or numbered or bare."""
+    c, s = ctx.c, ctx.size
+    c.text(100, y, ctx.lab(what), s, "bold")
+    y += c.line_height(s) * 1.3
+    for n, item in enumerate(items, start=1):
+        x = 140.0
+        if bullet:
+            x = c.text(x, y, f"{n}." if bullet == "1." else bullet, s)[2] + 12
+        _items_text(ctx, what, x, y, item)
+        y += c.line_height(s) * 1.3
+    return y
+
+
+def _item_inline(ctx: Ctx, y: float, what: str, items: list[object], bullet: str) -> float:
+    """``Label: a; b, c`` run on after the label, wrapping at the margin."""
+    c, s = ctx.c, ctx.size
+    sep = ctx.rng.choice([";", ",", " /"])
+    x = c.text(100, y, ctx.lab(what), s, "bold")[2] + s * 0.45
+    for n, item in enumerate(items):
+        if n and x > c.width * 0.55:  # the next item may not fit: a new line, indented
+            x, y = 140.0, y + c.line_height(s) * 1.3
+        box = _items_text(ctx, what, x, y, item)
+        x = box[2]
+        if n < len(items) - 1:
+            x = c.text(x, y, sep.strip(), s)[2]
+        x += s * 0.6
+    return y + c.line_height(s) * 1.3
+
+
+def _item_table(ctx: Ctx, y: float, what: str, items: list[object], bullet: str) -> float:
+    """A ruled table under the label with a code column (where the source shows codes) and a text column."""
+    c, s = ctx.c, ctx.size
+    code_head, text_head = ("CPT", "Service") if what == "proc" else ("ICD-10", "Diagnosis")
+    c.text(100, y, ctx.lab(what), s, "bold")
+    y += c.line_height(s) * 1.3
+    cap = max(18, int(s * 0.72))
+    c.text(110, y, code_head, cap, "bold")
+    tx = 110 + ctx.rng.choice([200, 240])
+    c.text(tx, y, text_head, cap, "bold")
+    y += c.line_height(cap) * 1.2
+    step = c.line_height(s) * 1.4
+    for item in items:
+        c.line(100, y - 4, c.width - 100, y - 4, width=1)
+        if what == "proc":
+            o: Order = item  # type: ignore[assignment]
+            if ctx.ref.show_cpt:
+                c.text(110, y + 2, o.cpt, s, entity="CPT", value=o.cpt)
+            c.text(tx, y + 2, o.procedure, s, entity="PROCEDURE", value=o.procedure)
+        else:
+            d: Dx = item  # type: ignore[assignment]
+            if ctx.ref.show_icd:
+                c.text(110, y + 2, d.written_code, s, entity="ICD10", value=d.code)
+            c.text(tx, y + 2, d.text, s, entity="DIAGNOSIS", value=d.text)
         y += step
-        items = ctx.ref.orders if what == "proc" else ctx.ref.dx
-        for n, item in enumerate(items, start=1):
-            x = 140.0
-            if bullet:
-                x = c.text(x, y, f"{n}." if bullet == "1." else bullet, s)[2] + 12
-            if what == "proc":
-                ctx.order_text(x, y, item)  # type: ignore[arg-type]
-            else:
-                ctx.dx_text(x, y, item, code_first=rng.random() < 0.5)  # type: ignore[arg-type]
-            y += step
-        y += 6
+    c.line(100, y - 4, c.width - 100, y - 4, width=1)
+    return y + 6
+
+
+_ITEMS = (_item_list, _item_list, _item_inline, _item_table)  # the list is the most common on real forms
+
+
+def _clinical_decoy(ctx: Ctx, y: float) -> float:
+    c, s, rng = ctx.c, ctx.size, ctx.rng
+    label, values = rng.choice(_CLINICAL_DECOYS)
+    box = c.text(100, y, (label.upper() if ctx.lab.upper else label) + ctx.lab.colon, s, "bold")
+    c.text(box[2] + s * 0.45, y, rng.choice(values), s)
+    return y + c.line_height(s) * 1.3
+
+
+def _order_block(ctx: Ctx, y: float) -> float:
+    """Services (with CPT where the source shows it) and diagnoses, each listed one of several ways, with
+    an unrelated clinical line (allergies, medications) before, between or after them on some pages."""
+    rng = ctx.rng
+    bullet = rng.choice(["", "-", "*", "1."])
+    parts: list[str] = rng.sample(["proc", "dx"], 2)
+    if rng.random() < 0.5:
+        parts.insert(rng.randint(0, 2), "decoy")
+    for what in parts:
+        if what == "decoy":
+            y = _clinical_decoy(ctx, y)
+            continue
+        items: list[object] = list(ctx.ref.orders if what == "proc" else ctx.ref.dx)
+        y = rng.choice(_ITEMS)(ctx, y, what, items, bullet) + 6
     return y
 
 
