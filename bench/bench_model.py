@@ -132,6 +132,18 @@ def print_error_causes(preds: dict[str, list[Any]], rows: list[dict[str, Any]], 
     Console().print(table)
 
 
+def save_predictions(preds: dict[str, list[Any]], out: Path) -> list[Path]:
+    """One JSONL file per column, named after it (``layout + composed`` -> ``layout-composed.jsonl``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, column in preds.items():
+        slug = "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+        path = out / f"{slug}.jsonl"
+        path.write_text("".join(p.model_dump_json() + "\n" for p in column), encoding="utf-8")
+        written.append(path)
+    return written
+
+
 def print_table(columns: dict[str, dict[str, float]], n_docs: int, n_pages: int) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -174,6 +186,9 @@ def main() -> int:
     ap.add_argument("--resamples", type=int, default=1000,
                     help="paired bootstrap resamples of the test documents for the difference table (0: none)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--save-predictions", type=Path, default=None, metavar="DIR",
+                    help="write each column's predictions here, one JSONL file per column (one line per test "
+                         "document, the contract's prediction JSON), for reading what a model got wrong")
     ap.add_argument("overrides", nargs="*", help="training config overrides (with --train), section.key=value")
     args = ap.parse_args()
     if args.only_extra_test and not args.extra_test:
@@ -219,6 +234,8 @@ def main() -> int:
     print(f"bench wall time {(time.time() - t0) / 60:.1f} min")
     if args.json:
         args.json.write_text(json.dumps(columns, indent=2), encoding="utf-8")
+    if args.save_predictions:
+        save_predictions({**preds, "ceiling (own labels)": ceiling}, args.save_predictions)
     return 0
 
 

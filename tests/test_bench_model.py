@@ -41,3 +41,20 @@ def test_only_extra_test_needs_an_extra_test_split(monkeypatch, capsys) -> None:
         _bench().main()
     assert exc.value.code == 2
     assert "--only-extra-test needs at least one --extra-test" in capsys.readouterr().err
+
+
+def test_save_predictions_writes_one_readable_jsonl_per_column(tmp_path: Path) -> None:
+    from cardio_intake.schemas import Prediction
+    from tests.eval_fixtures import gold_packet, prediction_for
+
+    golds = [gold_packet("packet-00001"), gold_packet("packet-00002")]
+    preds = {
+        "layout + composed v2, 14 epochs": [prediction_for(g) for g in golds],
+        "sklearn baseline": [prediction_for(g, field_overrides={"referral_date": None}) for g in golds],
+    }
+    written = _bench().save_predictions(preds, tmp_path / "preds")
+    assert [p.name for p in written] == ["layout-composed-v2-14-epochs.jsonl", "sklearn-baseline.jsonl"]
+    for path, column in zip(written, preds.values(), strict=True):
+        back = [Prediction.model_validate_json(line) for line in path.read_text().splitlines()]
+        assert back == column
+    assert back[0].referrals[0].fields.referral_date is None
