@@ -130,6 +130,10 @@ def fingerprint(rows: Sequence[Mapping[str, Any]]) -> str:
 MAIN_SOURCE = "main"
 
 
+class MissingDatasetError(FileNotFoundError):
+    """A dataset the config names is not on disk; the message says how to build it."""
+
+
 def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str, Any]], seed: int) -> dict[str, list[dict[str, Any]]]:
     """Mix extra datasets into the main splits. Every row gets ``mix_source`` (``main`` or the
     extra's name). An extra's train rows are repeated ``int(weight)`` times plus a seeded sample
@@ -147,8 +151,12 @@ def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str
             raise ValueError(f"data.extra_datasets[{n}] needs 'path' (and optional 'weight', 'name'); got {dict(extra)}")
         path = Path(str(extra["path"]))
         if not path.exists():
-            raise FileNotFoundError(f"data.extra_datasets[{n}]: no dataset at {path} (a practice's labels: `cardio-intake label import`; "
-                                    "a synthetic supplement: `cardio-intake data generate` then `data build-dataset`)")
+            raise MissingDatasetError(
+                f"data.extra_datasets[{n}]: no dataset at {path} (a practice's labels: `cardio-intake label import`; "
+                "a synthetic supplement such as the default config's composed form: `cardio-intake data generate --n 100 "
+                "--seed 21 --families composed_form --only-split train --out data/composed/corpus` then "
+                f"`cardio-intake data build-dataset --corpus data/composed/corpus --out {path}`; "
+                "or train without it: 'data.extra_datasets=[]')")
         weight = float(extra.get("weight", 1.0))
         if weight < 0:
             raise ValueError(f"data.extra_datasets[{n}]: weight must be >= 0, got {weight}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -174,7 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config, args.overrides)
     if args.resume:
         cfg.train.resume = True
-    run(cfg)
+    from training.data import MissingDatasetError
+
+    try:
+        run(cfg)
+    except MissingDatasetError as exc:  # before any training: one line, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
