@@ -4,6 +4,7 @@ selection that draws it."""
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def test_the_order_block_lists_services_and_diagnoses_several_ways_and_tags_ever
         assert sorted(e.text for e in on_form if e.type == "DIAGNOSIS") == sorted(ref.fields.diagnoses), gold.doc_id
         assert sorted(e.text for e in on_form if e.type == "PROCEDURE") == sorted(ref.fields.procedures), gold.doc_id
         tops = sorted(e.bbox[1] for e in on_form if e.type == "DIAGNOSIS")
-        same_line_dx += any(b - a < 3 for a, b in zip(tops, tops[1:], strict=False))
+        same_line_dx += any(b - a < 3 for a, b in pairwise(tops))
         printed = " ".join(w.text for w in page.words if w.tag == "O").upper()
         clinical_decoys += any(label.split()[0] in printed for label in decoy_labels)
     assert same_line_dx >= 2  # two diagnoses on one line: the run-on listing
