@@ -4,7 +4,7 @@ The fixed families teach the tagger fourteen designs; a source it has never seen
 other places, next to other words. This family draws every page afresh: the field blocks (patient,
 insurance, order, provider) in a random order, each in a random arrangement (label and value on a line,
 a caption above the value, boxed cells, a two-column table), with **decoys**: fields a real form carries
-that are not the referral's (an emergency contact's name, a visit date, an authorization number, a
+that are not the referral's (an emergency contact's name, a last-seen date, an authorization number, a
 pharmacy's phone), tagged "O". The tagger can then no longer learn "a name at the top left is the
 patient's"; it has to read the label and the value. It is not a test family: the held-out families
 stay unseen, and nothing here is drawn from them.
