@@ -37,3 +37,14 @@ def test_training_stops_with_one_line_when_the_composed_dataset_is_missing(tmp_p
     assert rc == 2
     assert err.startswith("error: data.extra_datasets[0]: no dataset at") and str(missing) in err
     assert "Traceback" not in err and not (tmp_path / "runs").exists()
+
+
+def test_training_without_the_main_dataset_says_how_to_build_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from training.train import main
+
+    rc = main(["--config", str(DEFAULT), f"data.dataset_dir={tmp_path / 'dataset'}", "model.random_init=true",
+               "model.hidden_size=32", "model.num_hidden_layers=1", "model.num_attention_heads=2",
+               "model.intermediate_size=64", f"train.output_dir={tmp_path / 'runs'}"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.startswith(f"error: no dataset at {tmp_path / 'dataset'}") and "data build-dataset" in err

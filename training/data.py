@@ -85,20 +85,26 @@ def gold_dataset(corpus_dir: Path) -> Any:
     })
 
 
+class MissingDatasetError(FileNotFoundError):
+    """A corpus or dataset the config names is not on disk; the message says how to build it (the training
+    CLI prints it as one line and exits 2)."""
+
+
 def load_dataset_dict(args: DataArgs) -> Any:
     if args.source == "ocr":
         from datasets import load_from_disk
 
         path = Path(args.dataset_dir)
         if not path.exists():
-            raise FileNotFoundError(
-                f"no dataset at {path}: run `cardio-intake data build-dataset`, or set data.source: gold"
+            raise MissingDatasetError(
+                f"no dataset at {path}: run `cardio-intake data generate` then `cardio-intake data build-dataset`, "
+                "or set data.source: gold"
             )
         return load_from_disk(str(path))
     corpus = Path(args.corpus_dir)
     if not (corpus / "labels.jsonl").is_file():
         if args.generate_n <= 0:
-            raise FileNotFoundError(f"no corpus at {corpus}: run `cardio-intake data generate` or set data.generate_n")
+            raise MissingDatasetError(f"no corpus at {corpus}: run `cardio-intake data generate` or set data.generate_n")
         from cardio_intake.corpus.generate import generate_corpus
 
         generate_corpus(corpus, n=args.generate_n, seed=args.generate_seed)
@@ -128,10 +134,6 @@ def fingerprint(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 MAIN_SOURCE = "main"
-
-
-class MissingDatasetError(FileNotFoundError):
-    """A dataset the config names is not on disk; the message says how to build it."""
 
 
 def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str, Any]], seed: int) -> dict[str, list[dict[str, Any]]]:
