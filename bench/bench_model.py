@@ -59,8 +59,11 @@ def score_model(
 
     predictor = load_predictor(uri)
     if recalibrate_on is not None:
-        # post-processing changed since the model was saved: refit its calibration with today's code
-        calibrate(predictor, recalibrate_on, train_rows=train_rows)
+        # post-processing changed since the model was saved: refit its calibration with today's code. The
+        # order-line intent model is refitted only where the model has none: it was fitted on the model's own
+        # training rows (the composed supplement among them), which this dataset's train split is not
+        own_orders = predictor.calibration.order_intents is not None
+        calibrate(predictor, recalibrate_on, train_rows=None if own_orders else train_rows)
     metrics, preds = score_with_predictions(predictor, rows, label=f"scoring {predictor.model_version}")
     info = resolve_model_dir(uri)[0] / "training.json"
     if info.is_file():

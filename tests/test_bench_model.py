@@ -58,3 +58,26 @@ def test_save_predictions_writes_one_readable_jsonl_per_column(tmp_path: Path) -
         back = [Prediction.model_validate_json(line) for line in path.read_text().splitlines()]
         assert back == column
     assert back[0].referrals[0].fields.referral_date is None
+
+
+def test_recalibration_keeps_the_models_own_order_intent_model(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """--recalibrate refits thresholds on validation; the order-line intent model was fitted on the model's own
+    training rows (the composed supplement among them) and is refitted from the dataset's train split only where
+    the model has none."""
+    from types import SimpleNamespace
+
+    from cardio_intake.extraction.calibration import Calibration
+    from cardio_intake.extraction.order_intents import OrderIntentModel
+
+    calls: list[object] = []
+    own = Calibration(order_intents=OrderIntentModel.model_construct())
+    predictors = {"with": SimpleNamespace(calibration=own, model_version="a"),
+                  "without": SimpleNamespace(calibration=Calibration(), model_version="b")}
+    monkeypatch.setattr("cardio_intake.model.predictor.load_predictor", lambda uri: predictors[uri])
+    monkeypatch.setattr("cardio_intake.model.predictor.resolve_model_dir", lambda uri: (tmp_path, None))
+    monkeypatch.setattr("training.assess.calibrate", lambda p, val, train_rows=None: calls.append(train_rows))
+    monkeypatch.setattr("training.assess.score_with_predictions", lambda p, rows, label="": ({"entity_f1": 1.0}, []))
+    val, train = [{"doc_id": "v"}], [{"doc_id": "t"}]
+    _bench().score_model("with", [], val, train)
+    _bench().score_model("without", [], val, train)
+    assert calls == [None, train]

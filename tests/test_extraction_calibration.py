@@ -88,12 +88,26 @@ def test_field_threshold_drops_non_critical_values_only_where_mostly_wrong() -> 
     # right 7 times in 10, the wrong ones spread over the confidences (a referring provider's OCR slips)
     scores = [0.99, 0.98, 0.97, 0.96, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6]
     correct = [True, False, True, True, False, True, True, False, True, True]
-    assert field_threshold(scores, correct, False, 0.98, 0.5) == 0.6  # the lowest: every value kept
-    assert field_threshold(scores, correct, False, 0.98, 0.9) == 0.99  # the old rule kept one value
+    assert field_threshold(scores, correct, False, 0.98, 0.5) == 0.0  # every value passed: none dropped
+    # the old rule (precision 0.9) kept one value: the cut falls between it and the first left out
+    assert field_threshold(scores, correct, False, 0.98, 0.9) == pytest.approx((0.99 + 0.98) / 2)
     assert field_threshold(scores, correct, True, 0.98, 0.5) == 0.99  # critical: reviewed below
     # low-confidence values mostly wrong: those are dropped, the sure ones kept
     scores2 = [0.99, 0.97, 0.6, 0.5, 0.4, 0.3]
     correct2 = [True, True, False, False, False, False]
-    assert field_threshold(scores2, correct2, False, 0.98, 0.5) == 0.5  # half right down to 0.5
+    t2 = field_threshold(scores2, correct2, False, 0.98, 0.5)  # half right down to 0.5
+    assert t2 == pytest.approx(0.45)
+    assert all((s >= t2) == (s >= 0.5) for s in scores2)  # the same validation values kept as a cut at 0.5
     assert field_threshold([0.9, 0.8], [False, False], True, 0.98, 0.5) == ALWAYS_REVIEW
     assert field_threshold([0.9, 0.8], [False, False], False, 0.98, 0.5) == 0.0
+
+
+def test_non_critical_field_keeps_values_less_sure_than_any_validation_value() -> None:
+    from cardio_intake.extraction.fit import field_threshold
+
+    # every validation NPI right, the least sure at 0.962: a test NPI read at 0.95 is no worse evidence
+    scores = [0.999, 0.99, 0.98, 0.962]
+    t = field_threshold(scores, [True] * 4, False, 0.98, 0.5)
+    assert t < 0.95
+    # a critical field still goes to review below the least sure value validation vouched for
+    assert field_threshold(scores, [True] * 4, True, 0.98, 0.5) == 0.962
