@@ -604,3 +604,17 @@ def test_a_retyped_member_id_counts_only_in_its_payers_shape() -> None:
     # a tagged member ID of another shape stays (unshaped: review), and with no payer shapes a re-typed one does
     assert spans_to_fields([uhc, _span("MEMBER_ID", "15220-787", 0.95)]).fields.member_id == "15220-787"
     assert spans_to_fields([retyped("15220-787", 0.23)]).fields.member_id == "15220-787"
+
+
+def test_a_urgent_care_letterhead_neither_lists_an_urgency_nor_makes_the_order_urgent() -> None:
+    page = make_page([
+        ("OAK", "O"), ("RIDGE", "O"), ("URGENT", "B-URGENCY"), ("CARE", "O"),
+        *patient_block("Ana Rossi", "03/14/1952"), ("Priority:", "O"), ("Routine", "B-URGENCY"),
+    ])
+    raw = RawDocumentOutput(pages=[page], intent_logits=[np.zeros(len(INTENTS))], referral_pages=[[0]], model_version="t")
+    ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert [e.text for e in ref.entities if e.type == "URGENCY"] == ["Routine"]
+    assert ref.fields.urgency == "routine"
+    # the older behaviour, for a calibration that turns the rule off: the letterhead's "URGENT" is listed
+    off = build_prediction(raw, Calibration(drop_non_values=False), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert [e.text for e in off.entities if e.type == "URGENCY"] == ["URGENT", "Routine"]

@@ -268,3 +268,42 @@ def test_a_member_ids_two_digit_suffix_the_tagger_doubted_joins_it() -> None:
     assert [s.text for s in decode_page(longer, row_boxes(longer), probs, 1)] == ["U37650596"]
     below = [*row_boxes(words[:3]), (100, 330, 120, 342), *row_boxes(words[4:], y=330)]
     assert [s.text for s in decode_page(words, below, doubted, 1)] == ["U37650596"]
+
+
+# --- spans that are no value of their type -----------------------------------------------------------
+
+def test_a_label_tagged_as_a_name_payer_or_urgency_is_no_entity() -> None:
+    words = ["Fecha", "de", "nacimiento", "Seguro", "médico", "PRE-SERVICE", "Maria", "Lopez", "Aetna", "Routine"]
+    tags = [*span_tags("PATIENT_NAME", 3), "O", "B-PAYER", "B-URGENCY", *span_tags("PATIENT_NAME", 2), "B-PAYER",
+            "B-URGENCY"]
+    probs = probs_for(tags)
+    listed = [(s.type, s.text) for s in decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)]
+    assert ("PAYER", "médico") in listed and ("URGENCY", "PRE-SERVICE") in listed  # without the rule
+    spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("PATIENT_NAME", "Maria Lopez"), ("PAYER", "Aetna"), ("URGENCY", "Routine")]
+
+
+def test_an_id_or_date_damaged_by_ocr_stays_listed() -> None:
+    # character-checked types fail on OCR damage, and the span still shows a person where the value is
+    words = ["Member", "ID:", "W33916860?", "DOB:", "Ju9,1980", "Dr.", "lvanov"]
+    tags = ["O", "O", "B-MEMBER_ID", "O", "B-PATIENT_DOB", "O", "B-REFERRING_PROVIDER"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [
+        ("MEMBER_ID", "W33916860?"), ("PATIENT_DOB", "Ju9,1980"), ("REFERRING_PROVIDER", "lvanov"),
+    ]
+
+
+def test_urgent_care_names_a_place_not_an_urgency() -> None:
+    words = ["WESTGATE", "ED", "/", "URGENT", "CARE", "Priority:", "URGENT", "-", "within", "72", "hours"]
+    tags = ["O", "O", "O", "B-URGENCY", "O", "O", *span_tags("URGENCY", 5)]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["URGENT - within 72 hours"]
+    # run together by OCR, or the whole name tagged
+    joined = ["RIVERSIDE", "URGENTCARE", "Priority:", "Routine"]
+    spans = decode_page(joined, row_boxes(joined), probs_for(["O", "B-URGENCY", "O", "B-URGENCY"]), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["Routine"]
+    # "URGENT" closing one line, with "Care plan" starting the next, is the order's urgency
+    lines = ["Priority:", "URGENT", "Care", "plan"]
+    boxes = [*row_boxes(lines[:2]), *row_boxes(lines[2:], y=330)]
+    spans = decode_page(lines, boxes, probs_for(["O", "B-URGENCY", "O", "O"]), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["URGENT"]

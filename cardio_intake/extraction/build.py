@@ -53,7 +53,7 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
     return decode_page(
         page.words, page.boxes, probs, page_number, reduce, calibration.tag_decoding,
         split_lines=calibration.split_lines, complete_payers=calibration.complete_payers,
-        retype_invalid=calibration.retype_invalid_spans,
+        retype_invalid=calibration.retype_invalid_spans, drop_non_values=calibration.drop_non_values,
     )
 
 

@@ -229,6 +229,12 @@ class Calibration(BaseModel):
         "most probable other type it is valid as, at the tagger's probability for that type "
         "(entities._retype_invalid); not fitted",
     )
+    drop_non_values: bool = Field(
+        default=True,
+        description="a name, payer or urgency span whose text is no valid value of its type (a form's label: "
+        "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), or an urgency that names an urgent-care centre, is not an "
+        "entity (entities._drop_non_values); not fitted",
+    )
     known_payers_first: bool = Field(
         default=True,
         description="where some reading of the payer names a payer of the directory (policies/payers.yaml), the "

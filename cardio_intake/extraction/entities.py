@@ -144,6 +144,7 @@ def decode_page(
     split_lines: bool = False,
     complete_payers: bool = False,
     retype_invalid: bool = False,
+    drop_non_values: bool = False,
 ) -> list[Span]:
     """Spans of one page from per-word tag probabilities ``(n_words, len(BIO_LABELS))``: each word's
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
@@ -151,7 +152,8 @@ def decode_page(
     ``split_lines`` an order (PROCEDURE) span that runs over two text lines becomes one span per line
     (``lines.py``); with ``complete_payers`` a payer span grows to the directory name it is part of
     (:func:`_grow_payers`); with ``retype_invalid`` a span no valid value of its type takes the likeliest
-    type it is valid as (:func:`_retype_invalid`)."""
+    type it is valid as (:func:`_retype_invalid`); with ``drop_non_values`` a name, payer or urgency span that is
+    no value of its type is no entity (:func:`_drop_non_values`)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
@@ -172,6 +174,8 @@ def decode_page(
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
+    if drop_non_values:
+        scored = _drop_non_values(words, boxes, scored)
     return [
         Span(
             type=etype,
@@ -286,6 +290,43 @@ def _retype_invalid(
             out.append((valid[0], s, e, valid[1]))
             retyped.add((s, e))
     return out, retyped
+
+
+#: Types whose check is one of meaning, not of characters: a form's label fails it ("Fecha de nacimiento" is
+#: no name, "médico" no payer, "PRE-SERVICE" and "Expediente" no urgency), OCR damage seldom does (a damaged
+#: name is still mostly capitalised words). The character-checked types (dates, phones, IDs, codes) fail
+#: mostly on OCR damage, and such a span still marks where the value is, so they stay listed.
+MEANING_TYPES = frozenset({"PATIENT_NAME", "REFERRING_PROVIDER", "PAYER", "URGENCY"})
+#: "URGENT CARE", the letterhead of an urgent-care centre or an ED's "ED / Urgent Care" (also run together by
+#: OCR: "URGENTCARE"), names a place, not how soon the order is wanted.
+_URGENT_CARE = re.compile(r"urgent\W*care\b", re.I)
+
+
+def _names_urgent_care(words: Sequence[str], boxes: Sequence[Sequence[int]], start: int, end: int) -> bool:
+    """The span's words, with the next word where it is on the same line, read "urgent care"."""
+    text = " ".join(words[start:end])
+    if end < len(words) and not starts_new_line(boxes[end - 1], boxes[end]):
+        text = f"{text} {words[end]}"
+    return _URGENT_CARE.search(text) is not None
+
+
+def _drop_non_values(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, and urgency spans that name an
+    urgent-care centre, are not entities. The fields never took them (their normalisers reject them, and an
+    "urgent" that names a place made a routine order urgent); listing them only sent a reviewer to a label. On
+    the held-out families of data/bench7 + data/fresh7 they were 64 of the layout model's 321 false entities
+    (seed 15: bilingual labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90
+    days", ED letterheads' "URGENT CARE") against two right ones."""
+    out = []
+    for t, s, e, c in spans:
+        if t in MEANING_TYPES and normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is None:
+            continue
+        if t == "URGENCY" and _names_urgent_care(words, boxes, s, e):
+            continue
+        out.append((t, s, e, c))
+    return out
 
 
 def _grow_payers(
