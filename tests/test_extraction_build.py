@@ -13,7 +13,7 @@ from cardio_intake.extraction.calibration import Calibration
 from cardio_intake.extraction.entities import Span, decode_page, spans_to_fields, tag_spans
 from cardio_intake.extraction.review import review_reasons
 from cardio_intake.extraction.scoring import score_predictions
-from cardio_intake.extraction.split import split_referrals
+from cardio_intake.extraction.split import merge_orderless, split_referrals
 from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
 from cardio_intake.schemas import Fields, IntentPrediction, Prediction
@@ -618,3 +618,28 @@ def test_a_urgent_care_letterhead_neither_lists_an_urgency_nor_makes_the_order_u
     # the older behaviour, for a calibration that turns the rule off: the letterhead's "URGENT" is listed
     off = build_prediction(raw, Calibration(drop_non_values=False), "a.pdf", "sha256:0", TODAY).referrals[0]
     assert [e.text for e in off.entities if e.type == "URGENCY"] == ["URGENT", "Routine"]
+
+
+def test_pages_without_an_order_join_the_referral_before_them() -> None:
+    # fax cover, order, and an insurance card whose name OCR garbled ("Peity, Maijotic" for "Perry, Marjorie")
+    assert merge_orderless([[0, 1], [2]], [False, True, False]) == [[0, 1, 2]]
+    # a leading part without an order joins the first that has one; a part with its own order stands
+    assert merge_orderless([[0], [1, 2], [3]], [False, False, True, True]) == [[0, 1, 2], [3]]
+    assert merge_orderless([[0], [1], [2]], [True, False, True]) == [[0, 1], [2]]
+    # no order page anywhere: nothing tells which part is the referral, so the split stands
+    assert merge_orderless([[0], [1]], [False, False]) == [[0], [1]]
+    pages = [[_span("PATIENT_NAME", "Perry, Marjorie M", 0.95), _span("PATIENT_DOB", "06/29/1969", 0.95)],
+             [_span("PATIENT_NAME", "Peity, Maijotic M", 0.95)]]
+    assert split_referrals(pages) == [[0], [1]]
+    assert split_referrals(pages, order_pages=[True, False]) == [[0, 1]]
+
+
+def test_a_note_naming_another_patient_merges_into_the_referral_and_sends_it_to_review() -> None:
+    note = make_page([("Progress", "O"), ("note", "O"), *patient_block("Robert Chen", "07/04/1948")], "clinical_note")
+    pages = [referral_page(), note]
+    assert split_document(pages) == [[0, 1]]
+    assert split_document(pages, Calibration(merge_orderless_referrals=False)) == [[0], [1]]
+    raw = RawDocumentOutput(pages=pages, intent_logits=[np.zeros(len(INTENTS))], referral_pages=[[0, 1]], model_version="t")
+    ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert ref.review.needed
+    assert {"inconsistent:patient_name", "inconsistent:patient_dob"} & set(ref.review.reasons)

@@ -61,11 +61,17 @@ def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> 
     return [page_spans(p, i + 1, calibration) for i, p in enumerate(pages)]
 
 
+def order_pages(pages: Sequence[RawPageOutput]) -> list[bool]:
+    """Per page, whether its most probable type is a referral order (temperature does not move the argmax)."""
+    return [len(p.page_type_logits) > 0 and PAGE_TYPES[int(np.argmax(p.page_type_logits))] == "referral_order" for p in pages]
+
+
 def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | None = None) -> list[list[int]]:
-    """Referral split from the pages' tag logits, for the model to pool intents per referral before
-    it fills ``RawDocumentOutput.referral_pages``."""
+    """Referral split from the pages' tag and page-type logits, for the model to pool intents per referral
+    before it fills ``RawDocumentOutput.referral_pages``."""
     cal = calibration or Calibration()
-    return split_referrals(document_spans(pages, cal), min_confidence=cal.split_min_confidence)
+    orders = order_pages(pages) if cal.merge_orderless_referrals else None
+    return split_referrals(document_spans(pages, cal), min_confidence=cal.split_min_confidence, order_pages=orders)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,12 @@ class Calibration(BaseModel):
         "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), or an urgency that names an urgent-care centre, is not an "
         "entity (entities._drop_non_values); not fitted",
     )
+    merge_orderless_referrals: bool = Field(
+        default=True,
+        description="in the multi-patient split, a run of pages with no referral-order page (a card, a note, a page "
+        "whose patient name OCR garbled) joins the referral before it instead of standing alone "
+        "(split.merge_orderless); not fitted: every referral orders something",
+    )
     known_payers_first: bool = Field(
         default=True,
         description="where some reading of the payer names a payer of the directory (policies/payers.yaml), the "

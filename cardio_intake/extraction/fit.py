@@ -13,6 +13,7 @@ from cardio_intake.extraction.build import (
     IntentEvidence,
     document_spans,
     intent_probabilities,
+    order_pages,
     referral_intent_evidence,
 )
 from cardio_intake.extraction.calibration import (
@@ -47,10 +48,14 @@ def fit_split_confidence(raws: Sequence[RawDocumentOutput], golds: Sequence[Gold
     under-trained tagger sees "patients" in provider names and over-splits; a good one may split
     on less."""
     spans = [document_spans(raw.pages, cal) for raw in raws]
+    orders = [order_pages(raw.pages) if cal.merge_orderless_referrals else None for raw in raws]
     want = [sorted(sorted(r.pages) for r in g.referrals) for g in golds]
 
     def accuracy(c: float) -> int:
-        return sum(sorted(split_referrals(s, min_confidence=c)) == w for s, w in zip(spans, want, strict=True))
+        return sum(
+            sorted(split_referrals(s, min_confidence=c, order_pages=o)) == w
+            for s, o, w in zip(spans, orders, want, strict=True)
+        )
 
     best = max(accuracy(c) for c in SPLIT_CONFIDENCES)
     return next(c for c in SPLIT_CONFIDENCES if accuracy(c) == best)

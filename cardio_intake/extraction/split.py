@@ -8,6 +8,11 @@ L" and "Maria L. Gonzalez" are the same person). Half the tokens agreeing is eno
 the rest) unless both pages carry a DOB and the DOBs differ: "Kim, Deborah" born 08/19/1962 and
 "Deborah W. Washington" born 08/12/1962 share a first name, not a patient. Without names the DOB
 decides.
+
+Every referral orders something: a run of pages with no order page on it (an insurance card, a clinical
+note, a fax cover whose patient line OCR garbled into "another" patient) is not a referral of its own but
+part of the one before it (:func:`merge_orderless`); where the merged pages name another patient
+confidently, the referral's review says so (``inconsistent:patient_name``).
 """
 
 from __future__ import annotations
@@ -82,10 +87,31 @@ def same_patient(a: PatientKey, b: PatientKey) -> bool:
     return True  # nothing to tell them apart
 
 
+def merge_orderless(referrals: list[list[int]], order_pages: Sequence[bool]) -> list[list[int]]:
+    """Each referral without an order page (``order_pages[i]``: page ``i`` is one) joins the referral before
+    it, and leading ones the first referral that has one; unchanged when no referral has an order page (then
+    nothing tells which part is the referral)."""
+    if not any(order_pages[p] for r in referrals for p in r):
+        return referrals
+    merged: list[list[int]] = []
+    leading: list[int] = []
+    for r in referrals:
+        if any(order_pages[p] for p in r):
+            merged.append([*leading, *r])
+            leading = []
+        elif merged:
+            merged[-1].extend(r)
+        else:
+            leading.extend(r)
+    return merged
+
+
 def split_referrals(
-    pages_entities: Sequence[Sequence[Span]], min_confidence: float = 0.5, today: date | None = None
+    pages_entities: Sequence[Sequence[Span]], min_confidence: float = 0.5, today: date | None = None,
+    order_pages: Sequence[bool] | None = None,
 ) -> list[list[int]]:
-    """0-based page indices per referral, in page order; every page belongs to exactly one."""
+    """0-based page indices per referral, in page order; every page belongs to exactly one. With
+    ``order_pages`` (per page: is it an order page), referrals without one are merged (:func:`merge_orderless`)."""
     if not pages_entities:
         return []
     referrals: list[list[int]] = [[]]
@@ -99,4 +125,4 @@ def split_referrals(
             # fill in what the current patient was missing (a DOB first seen on page 2)
             current = PatientKey(current.name if current.name_tokens else key.name, current.dob or key.dob)
         referrals[-1].append(idx)
-    return referrals
+    return merge_orderless(referrals, order_pages) if order_pages is not None else referrals
