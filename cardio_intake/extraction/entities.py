@@ -335,7 +335,7 @@ def _drop_non_values(
     entities. The single-valued fields never took the invalid ones (their normalisers reject them), but an
     "urgent" that names a place made a routine order urgent, and a heading ("(ICD-10) and", "Cardiology") was
     one more item of the diagnoses or procedures, so the list no longer matched. On the held-out families of
-    data/bench7 + data/fresh7 such spans were 73 of the default seed-15 model's 321 false entities (bilingual
+    data/bench7 + data/fresh7 such spans were 100 of the default seed-15 model's 321 false entities (bilingual
     labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90 days", ED letterheads'
     "URGENT CARE", code-system headings) against three right ones (OCR-damaged urgencies: "lective")."""
     out = []
