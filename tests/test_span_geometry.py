@@ -320,3 +320,22 @@ def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     # OCR's "1CD-10" is still the code system's name; a bare "ICD" is the device, an order's or a diagnosis's word
     assert heading_only("(1CD-10)") and heading_only("Diagnosis (ICD 10) and") and heading_only("PCP")
     assert not heading_only("ICD") and not heading_only("ICD interrogation")
+
+
+def test_a_providers_credentials_on_its_line_join_the_name() -> None:
+    words = ["Ordering:", "Dr.", "Yuki", "Chen,", "PA-C", "FACC", "NPI", "1245319599"]
+    tags = ["O", *span_tags("REFERRING_PROVIDER", 3), "O", "O", "O", "B-REFERRING_NPI"]
+    probs = probs_for(tags)
+    spans = decode_page(words, row_boxes(words), probs, 1)
+    assert [(s.type, s.text) for s in spans] == [
+        ("REFERRING_PROVIDER", "Dr. Yuki Chen, PA-C FACC"), ("REFERRING_NPI", "1245319599"),
+    ]
+    # credentials on the next line, a credential-like surname in lower case, or a patient's name stay as tagged
+    below = [*row_boxes(words[:4]), *row_boxes(words[4:], y=330)]
+    name_only = decode_page(words, below, probs, 1)[0]
+    assert name_only.text == "Dr. Yuki Chen,"
+    assert spans[0].confidence == pytest.approx(name_only.confidence)  # the name's, not lowered by the credentials
+    lower = ["Referred", "by", "Anh", "Do"]
+    assert decode_page(lower, row_boxes(lower), probs_for(["O", "O", "B-REFERRING_PROVIDER", "O"]), 1)[0].text == "Anh"
+    patient = ["Patient:", "Rosa", "Lee", "MD"]
+    assert decode_page(patient, row_boxes(patient), probs_for(["O", *span_tags("PATIENT_NAME", 2), "O"]), 1)[0].text == "Rosa Lee"

@@ -26,7 +26,7 @@ from cardio_intake.extraction.member_ids import (
     shaped_word,
     shapes_for_payer,
 )
-from cardio_intake.extraction.normalize import normalize_field
+from cardio_intake.extraction.normalize import is_credential, normalize_field
 from cardio_intake.extraction.payer_words import complete_payer
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
 from cardio_intake.schemas import EntityPrediction, Fields
@@ -171,6 +171,7 @@ def decode_page(
         scored = _grow_payers(words, boxes, scored)
     scored = _payer_ids_apart(words, probs, scored, reduce)
     scored = _member_id_suffixes(words, boxes, probs, scored, reduce)
+    scored = _credentials_joined(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
@@ -218,6 +219,23 @@ def _member_id_suffixes(
             out.append((t, s, e + 1, _span_confidence(probs, t, s, e + 1, reduce)))
         else:
             out.append((t, s, e, c))
+    return out
+
+
+def _credentials_joined(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """A referring provider's credentials after the name on its line ("Minh Torres NP", "Dr. Yuki Chen, PA-C")
+    join the span where the tagger stopped at the name: the name as written carries them (the contract's
+    "Dr. Alan Whitfield, MD"), and the field's normaliser strips them again. The confidence stays the name's:
+    a credential says nothing about whose name it is."""
+    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    out = []
+    for t, s, e, c in spans:
+        if t == "REFERRING_PROVIDER":
+            while e < len(words) and e not in taken and is_credential(words[e]) and not starts_new_line(boxes[e - 1], boxes[e]):
+                e += 1
+        out.append((t, s, e, c))
     return out
 
 

@@ -321,6 +321,12 @@ _SUFFIX_ANYCASE = (
 _SUFFIX_UPPER = r"DO|MS|PA|NP|RN|CNS|MPH|MSN|BSN|PA-C|NP-C|MD|DPM"
 _SUFFIX_RE = re.compile(rf"(?:[\s,]+(?:(?i:{_SUFFIX_ANYCASE})|{_SUFFIX_UPPER})\.?)+\s*$")
 _PREFIX_RE = re.compile(rf"^(?:{_PREFIX_TITLES}(?:\s+|$))+", re.I)
+_CREDENTIAL_RE = re.compile(rf"(?:(?i:{_SUFFIX_ANYCASE})|{_SUFFIX_UPPER})\.?")
+
+
+def is_credential(word: str) -> bool:
+    """A credential written after a name ("MD", "PA-C,", "FACC"), as :func:`normalize_name` strips them."""
+    return _CREDENTIAL_RE.fullmatch(word.strip(",;")) is not None
 
 
 def _trim_name_edges(s: str) -> str:
