@@ -232,8 +232,9 @@ class Calibration(BaseModel):
     drop_non_values: bool = Field(
         default=True,
         description="a name, payer or urgency span whose text is no valid value of its type (a form's label: "
-        "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), or an urgency that names an urgent-care centre, is not an "
-        "entity (entities._drop_non_values); not fitted",
+        "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), an urgency that names an urgent-care centre, or a diagnosis "
+        "or procedure of heading words alone ('(ICD-10) and', 'Cardiology') is not an entity "
+        "(entities._drop_non_values); not fitted",
     )
     merge_orderless_referrals: bool = Field(
         default=True,

@@ -153,7 +153,8 @@ def decode_page(
     (``lines.py``); with ``complete_payers`` a payer span grows to the directory name it is part of
     (:func:`_grow_payers`); with ``retype_invalid`` a span no valid value of its type takes the likeliest
     type it is valid as (:func:`_retype_invalid`); with ``drop_non_values`` a name, payer or urgency span that is
-    no value of its type is no entity (:func:`_drop_non_values`)."""
+    no value of its type, or a heading read as a diagnosis or order, is no entity (:func:`_drop_non_values`); a
+    referring provider's credentials on its line join the name (:func:`_credentials_joined`)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
