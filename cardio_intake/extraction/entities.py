@@ -359,11 +359,12 @@ def _drop_non_values(
     "URGENT CARE", code-system headings) against three right ones (OCR-damaged urgencies: "lective")."""
     out = []
     for t, s, e, c in spans:
-        if t in MEANING_TYPES and normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).value is None:
+        text = " ".join(words[s:e])
+        if t in MEANING_TYPES and normalize_field(ENTITY_TO_FIELD[t], text).value is None:
             continue
         if t == "URGENCY" and _names_urgent_care(words, boxes, s, e):
             continue
-        if t in _LIST_TEXT_TYPES and heading_only(" ".join(words[s:e])):
+        if t in _LIST_TEXT_TYPES and heading_only(text):
             continue
         out.append((t, s, e, c))
     return out
