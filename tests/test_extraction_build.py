@@ -241,7 +241,9 @@ def test_build_prediction_low_confidence_goes_to_review() -> None:
         "low_confidence:member_id", "low_confidence:intent",
     ]
     assert ref.fields.member_id == "W238849102"  # critical values stay for the reviewer
-    strict = cal.model_copy(update={"intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False})
+    strict = cal.model_copy(update={
+        "intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False, "top_intent_fallback": False,
+    })
     assert "missing:intent" in build_prediction(raw, strict, "x.pdf", "sha256:1", today=TODAY).referrals[0].review.reasons
     # with the fallback, the page's printed CPT 93306 gives the intent back, still for a person to confirm
     printed = build_prediction(raw, strict.model_copy(update={"printed_order_fallback": True}), "x.pdf", "sha256:1", today=TODAY)
@@ -643,3 +645,24 @@ def test_a_note_naming_another_patient_merges_into_the_referral_and_sends_it_to_
     ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
     assert ref.review.needed
     assert {"inconsistent:patient_name", "inconsistent:patient_dob"} & set(ref.review.reasons)
+
+
+def test_a_referral_with_nothing_listed_takes_its_likeliest_intent_for_review() -> None:
+    """Every referral orders something: where the head lists nothing and no order is printed, the likeliest
+    intent is listed at its own confidence and a person confirms it; a head that reads nothing guesses nothing."""
+    page = make_page([("Patient:", "O"), ("Maria", "B-PATIENT_NAME"), ("Gonzalez", "I-PATIENT_NAME")])
+    unsure = np.full(len(INTENTS), -6.0)
+    unsure[INTENTS.index("stress_echo")] = -1.0  # 0.27: under every listing threshold
+    unsure[INTENTS.index("echo_tee")] = -2.0
+    raw = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[unsure])
+    ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert [(i.label, i.confidence) for i in ref.intents] == [("stress_echo", 0.268941)]
+    assert ref.review.needed and "low_confidence:intent" in ref.review.reasons
+    off = build_prediction(raw, Calibration(top_intent_fallback=False), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert off.intents == [] and "missing:intent" in off.review.reasons
+    silent = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[np.full(len(INTENTS), -6.0)])
+    none = build_prediction(silent, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert none.intents == [] and "missing:intent" in none.review.reasons
+    # a listed intent is not joined by a guess
+    listed = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])
+    assert [i.label for i in build_prediction(listed, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0].intents] == ["consult"]

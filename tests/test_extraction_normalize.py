@@ -231,6 +231,8 @@ def test_what_follows_a_name_is_no_part_of_it(text: str, expected: str) -> None:
     ("text", "expected"),
     [
         ("Perry. Thomas", "Perry, Thomas"),  # the comma after a leading surname read as a period
+        ("PRICE,LATOYA", "PRICE, LATOYA"),  # the space after a surname's comma lost
+        ("O'Neil,Ana B.", "O'Neil, Ana B."),
         ("Priya lvanov", "Priya Ivanov"),  # "l" for "I" before a consonant
         ("ME! GREEN", "MEI GREEN"),  # "!" for "I" in capitals
         ("Rodriguez, CarolD", "Rodriguez, Carol D"),  # a middle initial run into the first name

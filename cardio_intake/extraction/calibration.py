@@ -195,6 +195,11 @@ class Calibration(BaseModel):
         description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
+    top_intent_fallback: bool = Field(
+        default=True,
+        description="a referral with no intent listed even after the printed-order fallback takes its likeliest "
+        "intent (extraction/build.py top_intent), still sent to review; not fitted: every referral orders something",
+    )
     printed_payer_fallback: bool = Field(
         default=True,
         description="a referral the tagger finds no payer on takes the longest carrier name of the payer directory "

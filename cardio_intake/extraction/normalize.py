@@ -351,6 +351,8 @@ _SURNAME_PERIOD_RE = re.compile(r"^([A-Z][a-zA-Z'-]{2,})\.(\s+[A-Z])")
 _LOWER_L_RE = re.compile(r"(?<![\w'-])l(?=[b-df-hj-np-tv-xz][a-z])")
 # "ME! GREEN": in a word in capitals, "!" is an "I" (a name has no exclamation mark)
 _BANG_RE = re.compile(r"(?<=[A-Z])!|!(?=[A-Z])")
+# "PRICE,LATOYA": OCR lost the space after a surname's comma; names are written "PRICE, LATOYA"
+_TIGHT_COMMA_RE = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
 
 
 #: Lowercase words that start a surname ("de la Cruz", "van der Berg", "bin Rashid").
@@ -362,10 +364,11 @@ _RUN_IN_INITIAL_RE = re.compile(r"\b([A-Z][a-z]{2,})([A-Z])\b")
 
 def _repair_name_ocr(s: str) -> str:
     """OCR slips in a name that no real name has: a period for the comma after a surname that starts
-    the name, "l" for "I" at the start of a word, "!" for "I" in capitals, an initial run into the word
-    before it."""
+    the name, a comma with no space after it, "l" for "I" at the start of a word, "!" for "I" in capitals,
+    an initial run into the word before it."""
     if "," not in s:
         s = _SURNAME_PERIOD_RE.sub(r"\1,\2", s)
+    s = _TIGHT_COMMA_RE.sub(", ", s)
     s = _LOWER_L_RE.sub("I", s)
     s = _RUN_IN_INITIAL_RE.sub(r"\1 \2", s)
     return _BANG_RE.sub("I", s)
