@@ -10,7 +10,13 @@ import pytest
 
 from cardio_intake.extraction.build import build_prediction, split_document
 from cardio_intake.extraction.calibration import Calibration
-from cardio_intake.extraction.entities import Span, decode_page, spans_to_fields, tag_spans
+from cardio_intake.extraction.entities import (
+    Span,
+    decode_page,
+    spans_to_fields,
+    tag_spans,
+    unknown_payers_dropped,
+)
 from cardio_intake.extraction.review import review_reasons
 from cardio_intake.extraction.scoring import score_predictions
 from cardio_intake.extraction.split import merge_orderless, split_referrals
@@ -666,3 +672,24 @@ def test_a_referral_with_nothing_listed_takes_its_likeliest_intent_for_review() 
     # a listed intent is not joined by a guess
     listed = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])
     assert [i.label for i in build_prediction(listed, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0].intents] == ["consult"]
+
+
+def test_a_payer_reading_no_directory_knows_is_no_entity_beside_one_it_knows() -> None:
+    """A bilingual form's "Seguro médico" tagged as a payer is a label: beside "Aetna" it is not listed; a
+    payer the directory does not know stays where it is the only reading (a person still sees it)."""
+
+    def payer(text: str, conf: float) -> Span:
+        return Span(type="PAYER", text=text, page=1, bbox=(0, 0, 1, 1), confidence=conf, word_indices=[0])
+
+    name = Span(type="PATIENT_NAME", text="Maria Gonzalez", page=1, bbox=(0, 0, 1, 1), confidence=0.9, word_indices=[1])
+    label, aetna, local = payer("Seguro médico", 0.95), payer("Aetna", 0.6), payer("Geisinger Gold", 0.8)
+    assert unknown_payers_dropped([label, name, aetna]) == [name, aetna]
+    assert unknown_payers_dropped([local, name]) == [local, name]
+    assert unknown_payers_dropped([name]) == [name]
+    # and the referral lists only the known payer, which is also its field
+    page = make_page([("Seguro", "B-PAYER"), ("médico", "I-PAYER"), (":", "O"), ("Aetna", "B-PAYER")])
+    raw = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])
+    ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert [e.text for e in ref.entities if e.type == "PAYER"] == ["Aetna"] and ref.fields.payer == "Aetna"
+    off = build_prediction(raw, Calibration(known_payers_first=False), "a.pdf", "sha256:0", TODAY).referrals[0]
+    assert [e.text for e in off.entities if e.type == "PAYER"] == ["Seguro médico", "Aetna"]

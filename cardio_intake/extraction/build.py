@@ -16,6 +16,7 @@ from cardio_intake.extraction.entities import (
     SpanReduce,
     decode_page,
     spans_to_fields,
+    unknown_payers_dropped,
 )
 from cardio_intake.extraction.member_ids import shapes_for_payer
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
@@ -199,6 +200,8 @@ def fields_with_printed_fallbacks(
     (``printed_member_id``) read off its printed words where the tagger found none; a field so read is
     listed as low-confidence: no tag backs it, a person confirms it."""
     ref_spans = [s for p in page_idx for s in spans[p]]
+    if calibration.known_payers_first:
+        ref_spans = unknown_payers_dropped(ref_spans)
     fx = referral_fields(ref_spans, calibration, today)
 
     @cache  # built once, and only when a fallback runs

@@ -250,7 +250,8 @@ class Calibration(BaseModel):
     known_payers_first: bool = Field(
         default=True,
         description="where some reading of the payer names a payer of the directory (policies/payers.yaml), the "
-        "readings that name none are not candidates; not fitted",
+        "readings that name none are not candidates, nor listed as the referral's entities "
+        "(entities.unknown_payers_dropped); not fitted",
     )
     target_precision: float = 0.98
     critical_fields: list[str] = Field(default_factory=lambda: list(CRITICAL_FIELDS))
