@@ -85,7 +85,7 @@ def test_a_procedure_span_over_two_lines_becomes_one_span_per_line() -> None:
     assert cut[1].bbox == (ORDER_BOXES[5][0], 318, ORDER_BOXES[7][2], 330)
 
 
-def test_only_procedures_are_cut() -> None:
+def test_only_list_items_are_cut() -> None:
     """A name running into the label under it stays one span: the multi-patient split reads names, and a
     cut-off fragment would stand for a patient of its own."""
     words = ["Wright,", "Gloria", "Fecha", "de", "nacimiento"]
@@ -99,6 +99,46 @@ def test_a_diagnosis_over_two_lines_is_kept_whole() -> None:
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
     (span,) = decode_page(words, boxes, probs_for(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)
     assert span.text == "Essential (primary) hypertension"
+    # ...also where the next line starts with a bracket: the letter after it says the line goes on
+    boxes = row_boxes(words[:1]) + row_boxes(words[1:], y=318)
+    (span,) = decode_page(words, boxes, probs_for(span_tags("DIAGNOSIS", 3)), 1, split_lines=True)
+    assert span.text == "Essential (primary) hypertension"
+
+
+def test_a_diagnosis_list_read_as_one_span_is_one_item_per_line() -> None:
+    words = ["ABNORMAL", "ECG", "ATYPICAL", "CHEST", "PAIN"]
+    boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
+    probs = probs_for(span_tags("DIAGNOSIS", 5))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == ["ABNORMAL ECG", "ATYPICAL CHEST PAIN"]
+    assert [s.text for s in decode_page(words, boxes, probs, 1)] == ["ABNORMAL ECG ATYPICAL CHEST PAIN"]
+
+
+def test_a_wrapped_item_the_tagger_cut_at_its_connector_is_joined() -> None:
+    first, second = ["Occlusion", "and"], ["stenosis", "of", "bilateral", "carotid", "arteries"]
+    words, boxes = first + second, row_boxes(first) + row_boxes(second, y=318)
+    probs = probs_for(span_tags("DIAGNOSIS", 2) + span_tags("DIAGNOSIS", 5))
+    (span,) = decode_page(words, boxes, probs, 1, split_lines=True)
+    assert span.text == "Occlusion and stenosis of bilateral carotid arteries" and span.word_indices == list(range(7))
+    assert len(decode_page(words, boxes, probs, 1)) == 2
+    # an O word between them: two readings the tagger kept apart on purpose
+    gap = [*first, "-", *second]
+    gap_probs = probs_for([*span_tags("DIAGNOSIS", 2), "O", *span_tags("DIAGNOSIS", 5)])
+    gap_boxes = row_boxes([*first, "-"]) + row_boxes(second, y=318)
+    assert [s.text for s in decode_page(gap, gap_boxes, gap_probs, 1, split_lines=True)] == [
+        "Occlusion", "stenosis of bilateral carotid arteries"
+    ]
+
+
+def test_the_lists_and_is_no_part_of_its_items() -> None:
+    first, second = ["Angina", "pectoris", "and"], ["Essential", "(primary)", "hypertension"]
+    words, boxes = first + second, row_boxes(first) + row_boxes(second, y=318)
+    probs = probs_for(span_tags("DIAGNOSIS", 3) + span_tags("DIAGNOSIS", 3))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == [
+        "Angina pectoris", "Essential (primary) hypertension"
+    ]
+    # a lone "and" tagged as an item stays what the tagger said (another rule may drop it)
+    (alone,) = decode_page(["and"], row_boxes(["and"]), probs_for(["B-DIAGNOSIS"]), 1, split_lines=True)
+    assert alone.text == "and"
 
 
 def test_cut_order_lines_let_the_order_reader_see_both_services() -> None:

@@ -220,8 +220,9 @@ class Calibration(BaseModel):
     )
     split_lines: bool = Field(
         default=True,
-        description="a PROCEDURE span that runs over two text lines is one span per line "
-        "(extraction/lines.py); not fitted: an order list prints one service per line",
+        description="a PROCEDURE or DIAGNOSIS span that runs over two text lines is one span per line "
+        "(extraction/lines.py), two such spans the tagger cut inside a wrapped item join, and an item's trailing "
+        "'and' is dropped (entities._list_items_mended); not fitted: a list prints one item per line",
     )
     complete_payers: bool = Field(
         default=True,

@@ -26,12 +26,18 @@ def starts_new_line(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[0] <= prev[0] and overlap < MIN_LINE_OVERLAP * shorter
 
 
+def _goes_on_in_lower_case(word: str) -> bool:
+    """The word's first letter is lower case, past any bracket or quote ("(primary) hypertension")."""
+    first = next((c for c in word if c.isalpha()), "")
+    return first.islower()
+
+
 def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
-    """``[start, end)`` cut where a word starts a new line, except where that word is lower case (the
+    """``[start, end)`` cut where a word starts a new line, except where that word goes on in lower case (the
     line before wrapped): (start, end-exclusive) per run."""
     runs, run_start = [], start
     for i in range(start + 1, end):
-        if starts_new_line(boxes[i - 1], boxes[i]) and not words[i][:1].islower():
+        if starts_new_line(boxes[i - 1], boxes[i]) and not _goes_on_in_lower_case(words[i]):
             runs.append((run_start, i))
             run_start = i
     runs.append((run_start, end))
