@@ -379,3 +379,43 @@ def test_a_providers_credentials_on_its_line_join_the_name() -> None:
     assert decode_page(lower, row_boxes(lower), probs_for(["O", "O", "B-REFERRING_PROVIDER", "O"]), 1)[0].text == "Anh"
     patient = ["Patient:", "Rosa", "Lee", "MD"]
     assert decode_page(patient, row_boxes(patient), probs_for(["O", *span_tags("PATIENT_NAME", 2), "O"]), 1)[0].text == "Rosa Lee"
+
+
+# --- where a name ends ------------------------------------------------------------------------------
+
+def test_no_span_goes_on_upward_into_another_columns_line() -> None:
+    """The reading jumps from the name up to the label printed higher to its right: a name keeps its part
+    before the jump; another type's parts stay readings of their own."""
+    name, label = ["Wright,", "Gloria"], ["Fecha", "de", "nacimiento"]
+    words, boxes = name + label, row_boxes(name, y=154) + row_boxes(label, x=371, y=130)
+    probs = probs_for(span_tags("PATIENT_NAME", 5))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, split_lines=True)] == ["Wright, Gloria"]
+    assert [s.text for s in decode_page(words, boxes, probs, 1)] == ["Wright, Gloria Fecha de nacimiento"]
+    orders = ["Holter", "Echo", "complete"]
+    o_boxes = row_boxes(orders[:1], y=300) + row_boxes(orders[1:], x=400, y=270)
+    cut = decode_page(orders, o_boxes, probs_for(span_tags("PROCEDURE", 3)), 1, split_lines=True)
+    assert [s.text for s in cut] == ["Holter", "Echo complete"]
+    # a name that goes on below, in the next line, is not cut by this rule
+    wrapped = ["Maria", "L.", "Gonzalez"]
+    w_boxes = row_boxes(wrapped[:2]) + row_boxes(wrapped[2:], y=318)
+    (whole,) = decode_page(wrapped, w_boxes, probs_for(span_tags("PATIENT_NAME", 3)), 1, split_lines=True, drop_non_values=True)
+    assert whole.text == "Maria L. Gonzalez"
+
+
+def test_a_name_stops_at_the_label_under_it_and_drops_trailing_specks() -> None:
+    words = ["STEVEN", "ROBINSON", "Date", "of", "birth"]
+    boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
+    probs = probs_for(span_tags("PATIENT_NAME", 5))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, drop_non_values=True)] == ["STEVEN ROBINSON"]
+
+    def one(words: list[str], etype: str = "PATIENT_NAME") -> str:
+        (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=True)
+        return span.text
+
+    assert one(["Wei", "D.", "Hill", "p08"]) == "Wei D. Hill"  # a speck the normaliser drops
+    assert one(["Francesca", "Tanaka", "-"]) == "Francesca Tanaka"
+    assert one(["©.", "Rivera", "MD"], "REFERRING_PROVIDER") == "Rivera MD"  # a leading mark
+    # what the name as written carries stays: credentials, even OCR-damaged ones, and an initial
+    assert one(["Andrew", "Bennett", "D.0,"], "REFERRING_PROVIDER") == "Andrew Bennett D.0,"
+    assert one(["Joshua", "Wang,", "MD,", "FACP"], "REFERRING_PROVIDER") == "Joshua Wang, MD, FACP"
+    assert one(["Fischer,", "Margaret", "O"]) == "Fischer, Margaret O"

@@ -222,7 +222,8 @@ class Calibration(BaseModel):
         default=True,
         description="a PROCEDURE or DIAGNOSIS span that runs over two text lines is one span per line "
         "(extraction/lines.py), two such spans the tagger cut inside a wrapped item join, and an item's trailing "
-        "'and' is dropped (entities._list_items_mended); not fitted: a list prints one item per line",
+        "'and' is dropped (entities._list_items_mended); any span ends where the reading jumps up to another "
+        "column's line (entities._cut_at_rises); not fitted: a list prints one item per line",
     )
     complete_payers: bool = Field(
         default=True,
@@ -240,7 +241,8 @@ class Calibration(BaseModel):
         description="a name, payer or urgency span whose text is no valid value of its type (a form's label: "
         "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), an urgency that names an urgent-care centre, or a diagnosis "
         "or procedure of heading words alone ('(ICD-10) and', 'Cardiology') is not an entity "
-        "(entities._drop_non_values); not fitted",
+        "(entities._drop_non_values), and a name span ends where the name does: before a label on the next line, "
+        "without trailing specks the name's normaliser drops (entities._name_edges_mended); not fitted",
     )
     merge_orderless_referrals: bool = Field(
         default=True,

@@ -26,6 +26,12 @@ def starts_new_line(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[0] <= prev[0] and overlap < MIN_LINE_OVERLAP * shorter
 
 
+def rises_above(prev: Sequence[int], box: Sequence[int]) -> bool:
+    """``box`` lies wholly above ``prev``: the reading jumped up to another column's line (a label printed
+    to the right of a field and higher), which no name or value goes on in."""
+    return box[3] <= prev[1]
+
+
 def _goes_on_in_lower_case(word: str) -> bool:
     """The word's first letter is lower case, past any bracket or quote ("(primary) hypertension")."""
     first = next((c for c in word if c.isalpha()), "")
