@@ -419,3 +419,28 @@ def test_a_name_stops_at_the_label_under_it_and_drops_trailing_specks() -> None:
     assert one(["Andrew", "Bennett", "D.0,"], "REFERRING_PROVIDER") == "Andrew Bennett D.0,"
     assert one(["Joshua", "Wang,", "MD,", "FACP"], "REFERRING_PROVIDER") == "Joshua Wang, MD, FACP"
     assert one(["Fischer,", "Margaret", "O"]) == "Fischer, Margaret O"
+
+
+def test_touching_readings_of_one_value_on_a_line_join() -> None:
+    """"Ingrid" | "K. Powell": a name the tagger broke in two on its line is one value; list items that touch
+    ("Echo" | "Holter" on one line) stay apart, and so do names on two lines."""
+    words = ["Ingrid", "K.", "Powell"]
+    probs = probs_for(["B-PATIENT_NAME", "B-PATIENT_NAME", "I-PATIENT_NAME"])
+    assert [s.text for s in decode_page(words, row_boxes(words), probs, 1, split_lines=True)] == ["Ingrid K. Powell"]
+    assert [s.text for s in decode_page(words, row_boxes(words), probs, 1)] == ["Ingrid", "K. Powell"]
+    two_lines = row_boxes(words[:1]) + row_boxes(words[1:], y=318)
+    assert len(decode_page(words, two_lines, probs, 1, split_lines=True)) == 2
+    orders = ["Echo", "Holter"]
+    listed = decode_page(orders, row_boxes(orders), probs_for(["B-PROCEDURE", "B-PROCEDURE"]), 1, split_lines=True)
+    assert [s.text for s in listed] == ["Echo", "Holter"]
+    # a piece that is no name does not join one ("lVirst)": a label's remains)
+    junk = ["lVirst)", "CARTER,", "TYRONE"]
+    j_probs = probs_for(["B-PATIENT_NAME", "B-PATIENT_NAME", "I-PATIENT_NAME"])
+    assert [s.text for s in decode_page(junk, row_boxes(junk), j_probs, 1, split_lines=True)][-1] == "CARTER, TYRONE"
+    # other values join only where neither piece is one alone and together they are
+    phone = ["216", "576", "5835"]
+    p_probs = probs_for(["B-PATIENT_PHONE", "B-PATIENT_PHONE", "I-PATIENT_PHONE"])
+    assert [s.text for s in decode_page(phone, row_boxes(phone), p_probs, 1, split_lines=True)] == ["216 576 5835"]
+    fax = ["(HMO)", "6027648918"]
+    f_spans = decode_page(fax, row_boxes(fax), probs_for(["B-PROVIDER_FAX", "B-PROVIDER_FAX"]), 1, split_lines=True)
+    assert "6027648918" in [s.text for s in f_spans]

@@ -223,7 +223,8 @@ class Calibration(BaseModel):
         description="a PROCEDURE or DIAGNOSIS span that runs over two text lines is one span per line "
         "(extraction/lines.py), two such spans the tagger cut inside a wrapped item join, and an item's trailing "
         "'and' is dropped (entities._list_items_mended); any span ends where the reading jumps up to another "
-        "column's line (entities._cut_at_rises); not fitted: a list prints one item per line",
+        "column's line (entities._cut_at_rises), and two touching pieces of one value on a line join "
+        "(entities._one_value_per_line_run); not fitted: a list prints one item per line",
     )
     complete_payers: bool = Field(
         default=True,
