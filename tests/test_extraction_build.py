@@ -247,9 +247,7 @@ def test_build_prediction_low_confidence_goes_to_review() -> None:
         "low_confidence:member_id", "low_confidence:intent",
     ]
     assert ref.fields.member_id == "W238849102"  # critical values stay for the reviewer
-    strict = cal.model_copy(update={
-        "intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False, "top_intent_fallback": False,
-    })
+    strict = cal.model_copy(update={"intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False})
     assert "missing:intent" in build_prediction(raw, strict, "x.pdf", "sha256:1", today=TODAY).referrals[0].review.reasons
     # with the fallback, the page's printed CPT 93306 gives the intent back, still for a person to confirm
     printed = build_prediction(raw, strict.model_copy(update={"printed_order_fallback": True}), "x.pdf", "sha256:1", today=TODAY)
@@ -661,17 +659,38 @@ def test_a_referral_with_nothing_listed_takes_its_likeliest_intent_for_review() 
     unsure[INTENTS.index("stress_echo")] = -1.0  # 0.27: under every listing threshold
     unsure[INTENTS.index("echo_tee")] = -2.0
     raw = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[unsure])
-    ref = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    guessing = Calibration(top_intent_fallback=True)
+    ref = build_prediction(raw, guessing, "a.pdf", "sha256:0", TODAY).referrals[0]
     assert [(i.label, i.confidence) for i in ref.intents] == [("stress_echo", 0.268941)]
     assert ref.review.needed and "low_confidence:intent" in ref.review.reasons
-    off = build_prediction(raw, Calibration(top_intent_fallback=False), "a.pdf", "sha256:0", TODAY).referrals[0]
+    off = build_prediction(raw, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]  # off unless fitted on
     assert off.intents == [] and "missing:intent" in off.review.reasons
     silent = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[np.full(len(INTENTS), -6.0)])
-    none = build_prediction(silent, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0]
+    none = build_prediction(silent, guessing, "a.pdf", "sha256:0", TODAY).referrals[0]
     assert none.intents == [] and "missing:intent" in none.review.reasons
     # a listed intent is not joined by a guess
     listed = RawDocumentOutput(pages=[page], referral_pages=[[0]], intent_logits=[intent_logits("consult")])
-    assert [i.label for i in build_prediction(listed, Calibration(), "a.pdf", "sha256:0", TODAY).referrals[0].intents] == ["consult"]
+    assert [i.label for i in build_prediction(listed, guessing, "a.pdf", "sha256:0", TODAY).referrals[0].intents] == ["consult"]
+
+
+def test_the_guess_is_fitted_on_whether_validations_guesses_are_right() -> None:
+    from cardio_intake.extraction.fit import fit_top_intent_fallback
+
+    k_echo, k_consult = INTENTS.index("echo_tte"), INTENTS.index("consult")
+    probs = np.full((4, len(INTENTS)), 0.01)
+    probs[0, k_echo] = probs[1, k_echo] = probs[2, k_consult] = 0.3  # nothing listed: three guesses
+    probs[3, k_consult] = 0.9  # listed: no guess
+    listed = probs >= 0.5
+    y = np.zeros_like(listed)
+    y[0, k_echo] = y[1, k_echo] = y[3, k_consult] = True
+    y[2, k_echo] = True  # the third guess (consult) is wrong
+    assert fit_top_intent_fallback(probs, y, listed) == (True, 2, 3)
+    y[1, k_echo], y[1, k_consult] = False, True
+    assert fit_top_intent_fallback(probs, y, listed) == (False, 1, 3)
+    # no guess to judge by: off
+    assert fit_top_intent_fallback(probs[3:], y[3:], listed[3:]) == (False, 0, 0)
+    probs[0, k_echo] = 0.01  # under the floor: no guess made
+    assert fit_top_intent_fallback(probs[:1], y[:1], listed[:1]) == (False, 0, 0)
 
 
 def test_a_payer_reading_no_directory_knows_is_no_entity_beside_one_it_knows() -> None:

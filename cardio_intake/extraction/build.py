@@ -146,10 +146,10 @@ def intent_listing(
     return sorted(listed, key=lambda i: -i.confidence), len(listed) < len(above)
 
 
-#: A referral with no intent listed takes its likeliest one (``Calibration.top_intent_fallback``) only when it is at
-#: least this likely: with every intent less so (a page of notes alone, a head that reads nothing) there is no
-#: guess to make, and the referral goes to review as missing one. The test referrals the fallback filled (data/bench7
-#: + fresh7, default model seed 16: three, each guess right) had their likeliest intent at 0.11-0.32.
+#: A referral with no intent listed takes its likeliest one (``Calibration.top_intent_fallback``, fitted on validation)
+#: only when it is at least this likely: with every intent less so (a page of notes alone, a head that reads nothing)
+#: there is no guess to make, and the referral goes to review as missing one. The test referrals the fallback filled
+#: (data/bench7 + fresh7, default model seed 16: three, each guess right) had their likeliest intent at 0.11-0.32.
 GUESS_FLOOR = 0.05
 
 

@@ -196,9 +196,10 @@ class Calibration(BaseModel):
         "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
     )
     top_intent_fallback: bool = Field(
-        default=True,
+        default=False,
         description="a referral with no intent listed even after the printed-order fallback takes its likeliest "
-        "intent (extraction/build.py top_intent), still sent to review; not fitted: every referral orders something",
+        "intent (extraction/build.py top_intent), still sent to review; fitted on validation: on where such guesses "
+        "are right more often than wrong (fit.fit_top_intent_fallback)",
     )
     printed_payer_fallback: bool = Field(
         default=True,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from cardio_intake.extraction.build import (
+    GUESS_FLOOR,
     IntentEvidence,
     document_spans,
     intent_probabilities,
@@ -167,6 +168,17 @@ def field_threshold(
     return float((t_f + max(left_out)) / 2) if left_out else 0.0
 
 
+def fit_top_intent_fallback(probs: np.ndarray, y: np.ndarray, listed: np.ndarray) -> tuple[bool, int, int]:
+    """Whether a referral with nothing listed takes its likeliest intent (``build.top_intent``): where the
+    validation referrals' such guesses (at ``GUESS_FLOOR`` or more) are right more often than wrong. A model
+    whose head leans one way (the baseline's "consult") guesses wrong; the layout model's guesses on the test
+    documents were right. Also (whether on, the guesses right, the guesses)."""
+    rows = ~listed.any(axis=1) & (probs.max(axis=1, initial=0.0) >= GUESS_FLOOR)
+    guesses = probs[rows].argmax(axis=1)
+    right = int(y[rows][np.arange(len(guesses)), guesses].sum())
+    return 2 * right > len(guesses), right, len(guesses)
+
+
 def fit_calibration(
     raws: Sequence[RawDocumentOutput],
     rows: Sequence[Mapping[str, Any]],
@@ -262,6 +274,8 @@ def fit_calibration(
         t_k = threshold_for_precision(probs[mask, k], y_int[mask, k], target_precision, 1) if mask.sum() >= min_support else None
         review[label] = float(t_k if t_k is not None else pooled_t)
     cal.intent_thresholds, cal.intent_review_thresholds = listing, review
+    cal.top_intent_fallback, right, guessed = fit_top_intent_fallback(probs, y_int, listed)
+    fitted["intent_guess/right"], fitted["intent_guess/n"] = float(right), float(guessed)
 
     # Fields: confidence vs exact match of each found value, with the calibrated tag temperature.
     scores: dict[str, list[float]] = {f: [] for f in FIELD_NAMES}
