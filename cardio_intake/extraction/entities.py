@@ -160,10 +160,10 @@ def decode_page(
     most probable tag (``argmax``), the most probable valid BIO sequence (``viterbi``), or that with
     adjacent words of a single-valued field joined into one value (``viterbi_joined``). With
     ``split_lines`` an order or diagnosis span that runs over two text lines becomes one span per line
-    (``lines.py``), and such list items cut in two or ending in the list's "and" are mended
+    (``lines.py``), such list items cut in two or ending in the list's "and" are mended
     (:func:`_list_items_mended`), any span is cut where the reading jumps up a column (:func:`_cut_at_rises`),
-    and touching pieces of one value on a line join (:func:`_one_value_per_line_run`); with ``complete_payers`` a payer span grows to the directory name it is part of
-    (:func:`_grow_payers`); with ``retype_invalid`` a span no valid value of its type takes the likeliest
+    and touching pieces of one value on a line join (:func:`_one_value_per_line_run`); with
+    ``complete_payers`` a payer span grows to the directory name it is part of (:func:`_grow_payers`); with ``retype_invalid`` a span no valid value of its type takes the likeliest
     type it is valid as (:func:`_retype_invalid`); with ``drop_non_values`` a name, payer or urgency span that is
     no value of its type, or a heading read as a diagnosis or order, is no entity (:func:`_drop_non_values`), and
     a name span ends where the name does (:func:`_name_edges_mended`); a
@@ -310,12 +310,10 @@ def _name_edges_mended(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
     """A name span ends where the name does. It stops at a line break when what follows is no name (the
-    label printed under it), and it loses trailing specks the
-    name's normaliser drops anyway (:func:`_speck`: "p08", a dash; never a credential, which the contract
-    writes), and
-    leading words with no letter or digit ("©. Rivera MD"). The field's value is the same either way; the
-    entity's extent is what changes. A name that goes on in the next line stays whole ("Maria L." over
-    "Gonzalez")."""
+    label printed under it), loses trailing specks the name's normaliser drops anyway (:func:`_speck`: "p08",
+    a dash; never a credential, which the contract writes) and leading words with no letter or digit ("©.
+    Rivera MD"). The field's value is the same either way; the entity's extent is what changes. A name that
+    goes on in the next line stays whole ("Maria L." over "Gonzalez")."""
     out = []
     for t, s, e, c in spans:
         if t in NAME_TYPES:

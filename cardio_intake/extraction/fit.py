@@ -172,7 +172,7 @@ def fit_top_intent_fallback(probs: np.ndarray, y: np.ndarray, listed: np.ndarray
     """Whether a referral with nothing listed takes its likeliest intent (``build.top_intent``): where the
     validation referrals' such guesses (at ``GUESS_FLOOR`` or more) are right more often than wrong. A model
     whose head leans one way (the baseline's "consult") guesses wrong; the layout model's guesses on the test
-    documents were right. Also (whether on, the guesses right, the guesses)."""
+    documents were right. Returns (on, guesses right, guesses made); no guess to judge by leaves it off."""
     rows = ~listed.any(axis=1) & (probs.max(axis=1, initial=0.0) >= GUESS_FLOOR)
     guesses = probs[rows].argmax(axis=1)
     right = int(y[rows][np.arange(len(guesses)), guesses].sum())
