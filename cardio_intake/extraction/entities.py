@@ -162,12 +162,13 @@ def decode_page(
     ``split_lines`` an order or diagnosis span that runs over two text lines becomes one span per line
     (``lines.py``), such list items cut in two or ending in the list's "and" are mended
     (:func:`_list_items_mended`), any span is cut where the reading jumps up a column (:func:`_cut_at_rises`),
-    and touching pieces of one value on a line join (:func:`_one_value_per_line_run`); with
-    ``complete_payers`` a payer span grows to the directory name it is part of (:func:`_grow_payers`); with ``retype_invalid`` a span no valid value of its type takes the likeliest
-    type it is valid as (:func:`_retype_invalid`); with ``drop_non_values`` a name, payer or urgency span that is
-    no value of its type, or a heading read as a diagnosis or order, is no entity (:func:`_drop_non_values`), and
-    a name span ends where the name does (:func:`_name_edges_mended`); a
-    referring provider's credentials on its line join the name (:func:`_credentials_joined`)."""
+    and touching pieces of one value on a line join (:func:`_one_value_per_line_run`); with ``complete_payers``
+    a payer span grows to the directory name it is part of (:func:`_grow_payers`); with ``retype_invalid`` a
+    span no valid value of its type takes the likeliest type it is valid as (:func:`_retype_invalid`); with
+    ``drop_non_values`` a name, payer or urgency span that is no value of its type, or a heading read as a
+    diagnosis or order, is no entity (:func:`_drop_non_values`), and a name span ends where the name does
+    (:func:`_name_edges_mended`); a referring provider's credentials on its line join the name
+    (:func:`_credentials_joined`)."""
     if len(words) == 0:
         return []
     probs = np.asarray(probs, dtype=np.float64)
@@ -435,7 +436,6 @@ HEADING_WORDS = frozenset({
     "icd10", "icd9", "cm", "cpt", "hcpcs", "code", "codes", "and", "or", "dx", "diagnosis",
     "diagnoses", "procedure", "procedures", "service", "services", "requested", "pcp", "cardiology",
 })
-_LIST_TEXT_TYPES = frozenset({"DIAGNOSIS", "PROCEDURE"})
 
 
 def heading_only(text: str) -> bool:
@@ -472,7 +472,7 @@ def _drop_non_values(
             continue
         if t == "URGENCY" and _names_urgent_care(words, boxes, s, e):
             continue
-        if t in _LIST_TEXT_TYPES and heading_only(text):
+        if t in LINE_TYPES and heading_only(text):
             continue
         out.append((t, s, e, c))
     return out
