@@ -11,6 +11,7 @@ from cardio_intake.extraction.entities import Span
 from cardio_intake.extraction.order_intents import service_order_terms
 from cardio_intake.extraction.printed_orders import (
     MAX_PRINTED_INTENTS,
+    fuzzy_term_intents,
     printed_cpt_intents,
     printed_order_intents,
     printed_term_intents,
@@ -70,6 +71,19 @@ def test_codes_come_before_names_and_an_order_menu_says_nothing() -> None:
     assert printed_order_intents(words("Holter monitor and TTE"), TERMS) == ["echo_tte", "rhythm_monitor"]
 
 
+def test_service_names_are_read_through_ocr_slips_when_none_is_printed_exactly() -> None:
+    assert fuzzy_term_intents(words("Rx tress echo . Routine"), TERMS) == {"stress_echo"}
+    assert fuzzy_term_intents(words("PACEMAKER INLERROGATION"), TERMS) == {"device_check"}
+    # a slipped name inside a longer slipped name counts for the longer one only
+    assert fuzzy_term_intents(words("stress echocardiogiam"), TERMS) == {"stress_echo"}
+    # short names are exact or nothing ("GNE" is not "GXT"); a word that only looks alike is no order
+    assert fuzzy_term_intents(words("REQUEST GNE tots"), TERMS) == set()
+    assert fuzzy_term_intents(words("cardiac murmur on exam"), TERMS) == set()
+    assert printed_order_intents(words("Rx tress echo"), TERMS) == ["stress_echo"]
+    # an exact name decides: the slipped one beside it is not read
+    assert printed_order_intents(words("TTE ; slress echo"), TERMS) == ["echo_tte"]
+
+
 def _silent_page(words: list[str]) -> RawPageOutput:
     """A page the tagger read as all "O" and the intent head is silent on."""
     logits = np.zeros((len(words), len(BIO_LABELS)))
@@ -102,9 +116,9 @@ def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
     assert [i.label for i in build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
 
 
-def test_only_order_pages_are_read() -> None:
-    """A clinical note's history ("Holter monitor report") is not an order: the fallback reads the
-    pages typed as orders or cover sheets."""
+def test_history_pages_are_not_read() -> None:
+    """A clinical note's history ("Holter monitor report") is not an order: the fallback reads every
+    page but notes and test results."""
     silent = np.full(len(INTENTS), -6.0)
     note = _silent_page(words("HOLTER MONITOR REPORT : sinus rhythm"))
     note.page_type_logits = np.where(np.arange(len(PAGE_TYPES)) == PAGE_TYPES.index("clinical_note"), 5.0, 0.0)
@@ -114,6 +128,13 @@ def test_only_order_pages_are_read() -> None:
     alone = RawDocumentOutput(pages=[note], referral_pages=[[0]], intent_logits=[silent])
     ref = build_prediction(alone, Calibration(), "x.tif", "sha256:1").referrals[0]
     assert ref.intents == [] and "missing:intent" in ref.review.reasons
+    # an order page the model typed as an insurance card is not history: it is read
+    card = _silent_page(words("RX PPM check within 72 hours"))
+    card.page_type_logits = np.where(np.arange(len(PAGE_TYPES)) == PAGE_TYPES.index("insurance_card"), 5.0, 0.0)
+    mistyped = RawDocumentOutput(pages=[card], referral_pages=[[0]], intent_logits=[silent])
+    assert [i.label for i in build_prediction(mistyped, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == [
+        "device_check"
+    ]
 
 
 def test_cpt_evidence_of_an_order_menu_is_none() -> None:

@@ -22,8 +22,8 @@ from cardio_intake.extraction.member_ids import shapes_for_payer
 from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
 from cardio_intake.extraction.printed_member_id import printed_member_id_span
 from cardio_intake.extraction.printed_orders import (
+    HISTORY_PAGE_TYPES,
     MAX_PRINTED_INTENTS,
-    ORDER_PAGE_TYPES,
     cpt_code_intent,
     printed_order_intents,
 )
@@ -266,7 +266,7 @@ def build_prediction(
         intents, vetoed = intent_listing(logits, calibration, evidence)
         printed = not intents and calibration.printed_order_fallback
         if printed:
-            words = [w for p in page_idx if pages[p].type in ORDER_PAGE_TYPES for w in raw.pages[p].words]
+            words = [w for p in page_idx if pages[p].type not in HISTORY_PAGE_TYPES for w in raw.pages[p].words]
             intents = [
                 IntentPrediction(label=label, confidence=calibration.intent_thresholds.get(label, 0.5))  # type: ignore[arg-type]
                 for label in printed_order_intents(words, _order_terms())
