@@ -444,3 +444,17 @@ def test_touching_readings_of_one_value_on_a_line_join() -> None:
     fax = ["(HMO)", "6027648918"]
     f_spans = decode_page(fax, row_boxes(fax), probs_for(["B-PROVIDER_FAX", "B-PROVIDER_FAX"]), 1, split_lines=True)
     assert "6027648918" in [s.text for s in f_spans]
+
+
+def test_a_phone_or_fax_loses_the_wordy_ends_when_its_digits_are_a_number_alone() -> None:
+    """"(HMO) 8168371450": the practice name's end a fax header prints before its number is no part of it."""
+
+    def one(words: list[str], etype: str = "PROVIDER_FAX", drop: bool = True) -> str:
+        (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=drop)
+        return span.text
+
+    assert one(["(HMO)", "8168371450"]) == "8168371450"
+    assert one(["(HMO)", "8168371450"], drop=False) == "(HMO) 8168371450"
+    assert one(["(602)", "814-0794", "Phone"], "PATIENT_PHONE") == "(602) 814-0794"
+    # an area code OCR read as letters stays: the digits left are no number alone
+    assert one(["BOA", "469", "4675"], "PATIENT_PHONE") == "BOA 469 4675"
