@@ -94,7 +94,7 @@ def _silent_page(words: list[str]) -> RawPageOutput:
     return RawPageOutput(words=words, boxes=boxes, tag_logits=logits, page_type_logits=pt)
 
 
-def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
+def test_build_prediction_falls_back_when_nothing_is_listed_or_no_order_was_read() -> None:
     silent = np.full(len(INTENTS), -6.0)
     raw = RawDocumentOutput(
         pages=[_silent_page(words("Referral : Cardiology - PPM check - 93288 - Emergent"))],
@@ -108,11 +108,18 @@ def test_build_prediction_falls_back_only_when_nothing_is_listed() -> None:
     assert [i.confidence for i in build_prediction(raw, strict, "x.tif", "sha256:1").referrals[0].intents] == [0.7]
     off = build_prediction(raw, Calibration(printed_order_fallback=False), "x.tif", "sha256:1").referrals[0]
     assert off.intents == [] and "missing:intent" in off.review.reasons
-    # the head lists an intent: the printed code does not add to it
+    # the head lists an intent but the tagger read no order: the printed code replaces the head's guess
     head = silent.copy()
     head[INTENTS.index("consult")] = 6.0
-    listed = raw.model_copy(update={"intent_logits": [head]}) if hasattr(raw, "model_copy") else None
-    raw2 = listed or RawDocumentOutput(pages=raw.pages, referral_pages=[[0]], intent_logits=[head])
+    guessed = RawDocumentOutput(pages=raw.pages, referral_pages=[[0]], intent_logits=[head])
+    ref = build_prediction(guessed, Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert [i.label for i in ref.intents] == ["device_check"] and "low_confidence:intent" in ref.review.reasons
+    # the tagger read an order ("office visit"): the head's listing stands, the printed code adds nothing
+    read = _silent_page(words("Referral : office visit - 93288 - Emergent"))
+    read.tag_logits[2:4] = 0.0
+    read.tag_logits[2, BIO_LABELS.index("B-PROCEDURE")] = 8.0
+    read.tag_logits[3, BIO_LABELS.index("I-PROCEDURE")] = 8.0
+    raw2 = RawDocumentOutput(pages=[read], referral_pages=[[0]], intent_logits=[head])
     assert [i.label for i in build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
 
 

@@ -192,8 +192,9 @@ class Calibration(BaseModel):
     )
     printed_order_fallback: bool = Field(
         default=True,
-        description="a referral the model lists no intent for takes the intents its printed CPT codes or service "
-        "names say (extraction/printed_orders.py), still sent to review; not fitted: an empty list is always wrong",
+        description="a referral the model lists no intent for, or whose orders the tagger read none of, takes the "
+        "intents its printed CPT codes or service names say (extraction/printed_orders.py), still sent to review; "
+        "not fitted: an empty list is always wrong, and a listing no read order backs is the head's guess",
     )
     top_intent_fallback: bool = Field(
         default=False,

@@ -1,8 +1,9 @@
-"""Intents read straight off a referral's printed words, for the referral the model lists nothing for.
+"""Intents read straight off a referral's printed words, for the referral the model lists nothing for or
+whose orders the tagger read none of.
 
 Why: every referral orders at least one service, yet on a layout the tagger has not seen it can miss
 the order line altogether (no PROCEDURE or CPT span), and the intent head, pooled over the pages,
-then stays under every threshold. An empty intent list is certain to be wrong; the order is usually
+then stays under every threshold or guesses (``build.orders_read``). An empty intent list is certain to be wrong; the order is usually
 still on the page as a CPT code in a contract range ("93288") or a standard service name ("PPM check",
 "Holter monitor"). This fallback lists what those say, and only when they say little: a checkbox
 order sheet prints every service it offers, and a page that names more services than a referral
