@@ -360,6 +360,11 @@ def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     # OCR's "1CD-10" is still the code system's name; a bare "ICD" is the device, an order's or a diagnosis's word
     assert heading_only("(1CD-10)") and heading_only("Diagnosis (ICD 10) and") and heading_only("PCP")
     assert not heading_only("ICD") and not heading_only("ICD interrogation")
+    # an HMO form's heading, a bilingual form's labels (through accents and OCR slips), a lab test named alone
+    assert heading_only("PRE-SERVICE") and heading_only("Diagnóstico") and heading_only("Diagnéstico")
+    assert heading_only("solicltado") and heading_only("Troponin")
+    assert not heading_only("Elevated troponin") and not heading_only("Cardiology consult")
+    assert not heading_only("Dhagnonts") and not heading_only("Cardiomyopathy")
 
 
 def test_a_providers_credentials_on_its_line_join_the_name() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -458,19 +459,44 @@ _URGENT_CARE = re.compile(r"urgent\W*care\b", re.I)
 
 
 #: Words of a form's headings over its diagnoses and orders, not of a diagnosis or a service: "Diagnosis (ICD-10)
-#: and Procedure (CPT)", "PCP", "Referred to: Cardiology" (the specialty, not an order; "Cardiology consult" is one).
+#: and Procedure (CPT)", "PCP", "Referred to: Cardiology" (the specialty, not an order; "Cardiology consult" is one),
+#: an HMO form's "REFERRAL / PRE-SERVICE REQUEST", and a bilingual form's Spanish labels ("Diagnóstico",
+#: "Servicio solicitado"), compared without accents.
 HEADING_WORDS = frozenset({
     "icd10", "icd9", "cm", "cpt", "hcpcs", "code", "codes", "and", "or", "dx", "diagnosis",
-    "diagnoses", "procedure", "procedures", "service", "services", "requested", "pcp", "cardiology",
+    "diagnoses", "procedure", "procedures", "service", "services", "requested", "pcp", "cardiology", "pre",
+    "diagnostico", "procedimiento", "procedimientos", "servicio", "solicitado", "codigo",
 })
+#: Laboratory tests named alone: a result line's "Troponin negative x2" is no diagnosis ("Elevated troponin" is one,
+#: and keeps its other word)
+LAB_WORDS = frozenset({"troponin", "troponins", "bnp", "probnp", "creatinine", "potassium", "hemoglobin", "inr", "tsh", "ldl", "a1c"})
+#: A heading word of at least this many letters is also found through an OCR slip ("Diagnéstico", "solicltado")...
+HEADING_SLIP_MIN_CHARS = 8
+#: ...read this alike (difflib ratio). On the 1,251 gold diagnosis and order spans of every corpus here, none is
+#: heading or laboratory words alone so read.
+HEADING_SLIP_RATIO = 0.85
+_LONG_HEADING_WORDS = tuple(w for w in HEADING_WORDS if len(w) >= HEADING_SLIP_MIN_CHARS)
+
+
+def _unaccented(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def _heading_word(token: str) -> bool:
+    if token in HEADING_WORDS or token in LAB_WORDS:
+        return True
+    return len(token) >= HEADING_SLIP_MIN_CHARS and any(
+        difflib.SequenceMatcher(None, token, word).ratio() >= HEADING_SLIP_RATIO for word in _LONG_HEADING_WORDS
+    )
 
 
 def heading_only(text: str) -> bool:
-    """Whether a diagnosis or procedure reading is nothing but heading words (:data:`HEADING_WORDS`). The code
-    system is "ICD-10" (OCR's "1CD-10" too); a bare "ICD" is the device (an implantable defibrillator)."""
-    text = re.sub(r"(?<![a-z0-9])[i1l]cd[\s-]*(10|9)(?![0-9])", r"icd\1", text.lower())
+    """Whether a diagnosis or procedure reading is nothing but heading words (:data:`HEADING_WORDS`, through an
+    OCR slip for the long ones) and laboratory tests named alone (:data:`LAB_WORDS`). The code system is "ICD-10"
+    (OCR's "1CD-10" too); a bare "ICD" is the device (an implantable defibrillator)."""
+    text = re.sub(r"(?<![a-z0-9])[i1l]cd[\s-]*(10|9)(?![0-9])", r"icd\1", _unaccented(text.lower()))
     tokens = re.findall(r"[a-z0-9]+", text)
-    return bool(tokens) and all(t in HEADING_WORDS for t in tokens)
+    return bool(tokens) and all(_heading_word(t) for t in tokens)
 
 
 def _names_urgent_care(words: Sequence[str], boxes: Sequence[Sequence[int]], start: int, end: int) -> bool:
