@@ -278,10 +278,11 @@ def build_prediction(
         if calibration.printed_order_fallback and (not intents or not orders_read(ref_spans)):
             words = [w for p in page_idx if pages[p].type not in HISTORY_PAGE_TYPES for w in raw.pages[p].words]
             if found := printed_order_intents(words, _order_terms()):
-                intents, printed = [
+                intents = [
                     IntentPrediction(label=label, confidence=calibration.intent_thresholds.get(label, 0.5))  # type: ignore[arg-type]
                     for label in found
-                ], True
+                ]
+                printed = True
         # every referral orders something: with nothing listed and nothing printed, the likeliest intent, for a
         # person to confirm (an empty list is always wrong)
         guessed = False

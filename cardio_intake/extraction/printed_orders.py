@@ -5,9 +5,9 @@ Why: every referral orders at least one service, yet on a layout the tagger has 
 the order line altogether (no PROCEDURE or CPT span), and the intent head, pooled over the pages,
 then stays under every threshold or guesses (``build.orders_read``). An empty intent list is certain to
 be wrong; the order is usually still on the page as a CPT code in a contract range ("93288") or a standard
-service name ("PPM check", "Holter monitor"). This fallback lists what those say, and only when they say little: a checkbox
-order sheet prints every service it offers, and a page that names more services than a referral
-ever orders (``MAX_PRINTED_INTENTS``) tells nothing. A printed intent is listed at its listing
+service name ("PPM check", "Holter monitor"). This fallback lists what those say, and only when they say
+little: a checkbox order sheet prints every service it offers, and a page that names more services than a
+referral ever orders (``MAX_PRINTED_INTENTS``) tells nothing. A printed intent is listed at its listing
 threshold (the contract lists only what passes it; no model stands behind it to say more) and the
 referral still goes to a person (``low_confidence:intent``): the fallback saves the reading, not the review.
 
