@@ -463,3 +463,60 @@ def test_a_phone_or_fax_loses_the_wordy_ends_when_its_digits_are_a_number_alone(
     assert one(["(602)", "814-0794", "Phone"], "PATIENT_PHONE") == "(602) 814-0794"
     # an area code OCR read as letters stays: the digits left are no number alone
     assert one(["BOA", "469", "4675"], "PATIENT_PHONE") == "BOA 469 4675"
+
+
+# --- diagnoses and orders the tagger broke or ran on -------------------------------------------------
+
+def test_a_diagnosis_broken_on_its_line_before_a_lower_case_word_is_one_item() -> None:
+    """"Near" | "syncope": the rest of one item on its line starts in lower case, right after it or past the
+    connector the tagger left out; two items a line lists each start in capitals."""
+
+    def texts(words: list[str], tags: list[str], boxes: list[Box] | None = None) -> list[str]:
+        spans = decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, split_lines=True)
+        return [s.text for s in spans]
+
+    assert texts(["Near", "syncope"], ["B-DIAGNOSIS", "B-DIAGNOSIS"]) == ["Near syncope"]
+    assert texts(["Essential", "(primary)", "hypertension"], ["B-DIAGNOSIS", "I-DIAGNOSIS", "B-DIAGNOSIS"]) == [
+        "Essential (primary) hypertension"]
+    assert texts(["Right", "and", "left", "heart", "cath"], ["B-PROCEDURE", "O", *span_tags("PROCEDURE", 3)]) == [
+        "Right and left heart cath"]
+    # items of a list: capitals, a type change, a word that is no connector between, or the next line
+    assert texts(["CAD", "Heart", "murmur"], ["B-DIAGNOSIS", *span_tags("DIAGNOSIS", 2)]) == ["CAD", "Heart murmur"]
+    assert texts(["TIA", "and", "Cardiac", "murmur"], ["B-DIAGNOSIS", "O", *span_tags("DIAGNOSIS", 2)]) == [
+        "TIA", "Cardiac murmur"]
+    assert texts(["Echo", "syncope"], ["B-PROCEDURE", "B-DIAGNOSIS"]) == ["Echo", "syncope"]
+    assert texts(["Evaluate", "ped", "treat"], ["B-PROCEDURE", "O", "B-PROCEDURE"]) == ["Evaluate", "treat"]
+    words = ["Old", "MI", "cp"]
+    two_lines = row_boxes(words[:2]) + row_boxes(words[2:], y=330)
+    assert texts(words, ["B-DIAGNOSIS", "I-DIAGNOSIS", "B-DIAGNOSIS"], two_lines) == ["Old MI", "cp"]
+
+
+def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
+    """"CAD with angina ICD-10", "Cardiology consult -", "Martinez, Juan Fax:": the next field's label, the
+    code system or a dash the tagger ran into; one that is nothing else ("OX:") is no order."""
+
+    def texts(words: list[str], etype: str) -> list[str]:
+        spans = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=True)
+        return [s.text for s in spans]
+
+    assert texts(["CAD", "with", "angina", "ICD-10"], "DIAGNOSIS") == ["CAD with angina"]
+    assert texts(["heart", "failure", "(CD-10"], "DIAGNOSIS") == ["heart failure"]
+    assert texts(["Cardiology", "consult", "-"], "PROCEDURE") == ["Cardiology consult"]
+    assert texts(["Timeframe:"], "PROCEDURE") == []
+    assert texts(["Martinez,", "Juan", "Fax:"], "REFERRING_PROVIDER") == ["Martinez, Juan"]
+    # a credential or a name with its colon stays; so does every word without the rule
+    assert texts(["Sandra", "Baker,", "DO:"], "REFERRING_PROVIDER") == ["Sandra Baker, DO:"]
+    assert texts(["Hall,", "Andrew:"], "PATIENT_NAME") == ["Hall, Andrew:"]
+    assert texts(["Dr.", "Maria", "Lewis:"], "REFERRING_PROVIDER") == ["Dr. Maria Lewis:"]
+    kept = decode_page(["Fax:"], row_boxes(["Fax:"]), probs_for(["B-PROCEDURE"]), 1)
+    assert [s.text for s in kept] == ["Fax:"]
+
+
+def test_a_forms_item_number_is_no_value() -> None:
+    """"5." before "Date of birth" on a numbered form: one digit is no value of any type; two digits may be
+    one (an ICD-10 code's remains, a member ID's suffix)."""
+    words = ["5.", "Date", "of", "birth", "6", "03/04/1950", "10"]
+    tags = ["B-PATIENT_DOB", "O", "O", "O", "B-MEMBER_ID", "B-PATIENT_DOB", "B-ICD10"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("PATIENT_DOB", "03/04/1950"), ("ICD10", "10")]
+    assert len(decode_page(words, row_boxes(words), probs_for(tags), 1)) == 4

@@ -223,8 +223,9 @@ class Calibration(BaseModel):
     split_lines: bool = Field(
         default=True,
         description="a PROCEDURE or DIAGNOSIS span that runs over two text lines is one span per line "
-        "(extraction/lines.py), two such spans the tagger cut inside a wrapped item join, and an item's trailing "
-        "'and' is dropped (entities._list_items_mended); any span ends where the reading jumps up to another "
+        "(extraction/lines.py), two such spans the tagger cut inside a wrapped item join, as do two on one line whose second "
+        "goes on in lower case ('Near' | 'syncope'), and an item's trailing 'and' is dropped "
+        "(entities._list_items_mended); any span ends where the reading jumps up to another "
         "column's line (entities._cut_at_rises), and two touching pieces of one value on a line join "
         "(entities._one_value_per_line_run); not fitted: a list prints one item per line",
     )
@@ -242,9 +243,10 @@ class Calibration(BaseModel):
     drop_non_values: bool = Field(
         default=True,
         description="a name, payer or urgency span whose text is no valid value of its type (a form's label: "
-        "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), an urgency that names an urgent-care centre, or a diagnosis "
-        "or procedure of heading words alone ('(ICD-10) and', 'Cardiology') is not an entity "
-        "(entities._drop_non_values), and a name span ends where the name does: before a label on the next line, "
+        "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), an urgency that names an urgent-care centre, a diagnosis "
+        "or procedure of heading words alone ('(ICD-10) and', 'Cardiology') or a form's item number ('5.') is not an "
+        "entity (entities._drop_non_values), labels at the end of a diagnosis, order or name leave it ('ICD-10', "
+        "'Fax:'; entities._labels_trimmed), and a name span ends where the name does: before a label on the next line, "
         "without trailing specks the name's normaliser drops (entities._name_edges_mended); not fitted",
     )
     merge_orderless_referrals: bool = Field(

@@ -32,7 +32,7 @@ def rises_above(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[3] <= prev[1]
 
 
-def _goes_on_in_lower_case(word: str) -> bool:
+def goes_on_in_lower_case(word: str) -> bool:
     """The word's first letter is lower case, past any bracket or quote ("(primary) hypertension")."""
     first = next((c for c in word if c.isalpha()), "")
     return first.islower()
@@ -43,7 +43,7 @@ def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequen
     line before wrapped): (start, end-exclusive) per run."""
     runs, run_start = [], start
     for i in range(start + 1, end):
-        if starts_new_line(boxes[i - 1], boxes[i]) and not _goes_on_in_lower_case(words[i]):
+        if starts_new_line(boxes[i - 1], boxes[i]) and not goes_on_in_lower_case(words[i]):
             runs.append((run_start, i))
             run_start = i
     runs.append((run_start, end))
