@@ -504,6 +504,7 @@ def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
     assert texts(["Cardiology", "consult", "-"], "PROCEDURE") == ["Cardiology consult"]
     assert texts(["Timeframe:"], "PROCEDURE") == []
     assert texts(["Martinez,", "Juan", "Fax:"], "REFERRING_PROVIDER") == ["Martinez, Juan"]
+    assert texts(["Anthem", "-"], "PAYER") == ["Anthem"]
     # a credential or a name with its colon stays; so does every word without the rule
     assert texts(["Sandra", "Baker,", "DO:"], "REFERRING_PROVIDER") == ["Sandra Baker, DO:"]
     assert texts(["Hall,", "Andrew:"], "PATIENT_NAME") == ["Hall, Andrew:"]

@@ -549,8 +549,10 @@ def _label_word(word: str) -> bool:
 def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
     """Diagnosis and order spans without the label words at their end (:func:`_label_word`; one that is
     nothing else is no entity), and a name written last name first without a third word that is the next
-    field's label ("Martinez, Juan Fax:"; a credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:"). No gold diagnosis or order
-    span of every corpus here ends in such a word; the names that do end in a name or a credential."""
+    field's label ("Martinez, Juan Fax:"; a credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:"), and a
+    payer without the marks after it ("Anthem -", a straight-through referral lost). No gold diagnosis or order
+    span of every corpus here ends in such a word, nor any payer in a mark; the names that do end in a name or a
+    credential."""
     out = []
     for t, s, e, c in spans:
         if t in LINE_TYPES:
@@ -558,6 +560,9 @@ def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float
                 e -= 1
             if e == s:
                 continue
+        elif t == "PAYER":
+            while e - s > 1 and not any(ch.isalnum() for ch in words[e - 1]):
+                e -= 1
         elif (
             t in NAME_TYPES and e - s >= 3 and words[e - 1].endswith(":") and not is_credential(words[e - 1].rstrip(":"))
             and any(w.endswith(",") for w in words[s : e - 2])
