@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cardio_intake.extraction.entities import decode_page, heading_only
+from cardio_intake.extraction.entities import decode_page, heading_only, no_code
 from cardio_intake.extraction.lines import line_runs, starts_new_line
 from cardio_intake.extraction.order_intents import (
     fit_order_intents,
@@ -521,3 +521,15 @@ def test_a_forms_item_number_is_no_value() -> None:
     spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
     assert [(s.type, s.text) for s in spans] == [("PATIENT_DOB", "03/04/1950"), ("ICD10", "10")]
     assert len(decode_page(words, row_boxes(words), probs_for(tags), 1)) == 4
+
+
+def test_a_count_a_prescription_or_a_word_read_as_an_icd10_code_is_none() -> None:
+    """"Troponin negative x2.", "Rx": words a result or medication line prints where a code might stand; codes
+    OCR damaged past validity stay listed, as the gold lists them."""
+    words = ["Troponin", "negative", "x2.", "Rx", "I10", "ROO.2", "Rod"]
+    tags = ["O", "B-ICD10", "B-ICD10", "B-ICD10", "B-ICD10", "B-ICD10", "B-ICD10"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["I10", "ROO.2", "Rod"]
+    assert len(decode_page(words, row_boxes(words), probs_for(tags), 1)) == 6
+    assert no_code("(1CD-10)") and no_code("Lncountey") and no_code("x12")
+    assert not no_code("ROGOY") and not no_code("RSS") and not no_code("R00.2") and not no_code("got")
