@@ -505,6 +505,13 @@ def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
     assert texts(["Timeframe:"], "PROCEDURE") == []
     assert texts(["Martinez,", "Juan", "Fax:"], "REFERRING_PROVIDER") == ["Martinez, Juan"]
     assert texts(["Anthem", "-"], "PAYER") == ["Anthem"]
+    assert texts(["Nguyen", "Wood", "D.O.B."], "PATIENT_NAME") == ["Nguyen Wood"]
+    assert texts(["BARNES,", "ANA", "Bitrh"], "PATIENT_NAME") == ["BARNES, ANA"]
+    assert texts(["Taylor,", "Tyrone", "eikTH"], "PATIENT_NAME") == ["Taylor, Tyrone"]
+    # a middle initial, a name not written last name first, a provider's damaged credential stay
+    assert texts(["BARNES,", "ANA", "M"], "PATIENT_NAME") == ["BARNES, ANA M"]
+    assert texts(["Olga", "De", "laCruz"], "PATIENT_NAME") == ["Olga De laCruz"]
+    assert texts(["TAYLOR,", "WALTER", "Mp."], "REFERRING_PROVIDER") == ["TAYLOR, WALTER Mp."]
     # a credential or a name with its colon stays; so does every word without the rule
     assert texts(["Sandra", "Baker,", "DO:"], "REFERRING_PROVIDER") == ["Sandra Baker, DO:"]
     assert texts(["Hall,", "Andrew:"], "PATIENT_NAME") == ["Hall, Andrew:"]

@@ -561,13 +561,35 @@ def _label_word(word: str) -> bool:
     return word.endswith(":") or _CODE_SYSTEM_LABEL.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
 
 
+#: The date-of-birth label a name runs into ("Nguyen Wood D.O.B.")
+_DOB_LABEL = re.compile(r"d\.?o\.?b\.?:?", re.I)
+
+
+def _first_letter(word: str) -> str:
+    return next((ch for ch in word if ch.isalpha()), "")
+
+
+def _off_case(name: Sequence[str], word: str) -> bool:
+    """Whether ``word`` is written unlike the name before it: in lower case after capitalised words ("Taylor,
+    Tyrone eikTH"), or with lower-case letters after capitals alone ("BARNES, ANA Bitrh", "YOUNG, SUSAN Og")."""
+    if not _first_letter(word):
+        return False
+    if _first_letter(word).islower() and all(_first_letter(w).isupper() for w in name if _first_letter(w)):
+        return True
+    letters = [ch for w in name for ch in w if ch.isalpha()]
+    return len(letters) > 3 and all(ch.isupper() for ch in letters) and any(ch.islower() for ch in word)
+
+
 def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
     """Diagnosis and order spans without the label words at their end (:func:`_label_word`; one that is
-    nothing else is no entity), and a name written last name first without a third word that is the next
-    field's label ("Martinez, Juan Fax:"; a credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:"), and a
-    payer without the marks after it ("Anthem -", a straight-through referral lost). No gold diagnosis or order
-    span of every corpus here ends in such a word, nor any payer in a mark; the names that do end in a name or a
-    credential."""
+    nothing else is no entity); a name without the date-of-birth label it ran into ("Nguyen Wood D.O.B."), and
+    one written last name first without a last word that is the next field's label ("Martinez, Juan Fax:"; a
+    credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:") or, for a patient, written unlike the name
+    (:func:`_off_case`: a label OCR garbled, "BARNES, ANA Bitrh"); a payer without the marks after it ("Anthem -",
+    a straight-through referral lost). No gold diagnosis or order
+    span of every corpus here ends in such a word, nor any payer in a mark, nor any name in a date-of-birth label;
+    the names that end in a colon end in a name or a credential, and of the 1,170 gold patient names only "Olga De
+    laCruz", not written last name first, ends in a word written unlike the rest."""
     out = []
     for t, s, e, c in spans:
         if t in LINE_TYPES:
@@ -578,11 +600,15 @@ def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float
         elif t == "PAYER":
             while e - s > 1 and not any(ch.isalnum() for ch in words[e - 1]):
                 e -= 1
-        elif (
-            t in NAME_TYPES and e - s >= 3 and words[e - 1].endswith(":") and not is_credential(words[e - 1].rstrip(":"))
-            and any(w.endswith(",") for w in words[s : e - 2])
-        ):
-            e -= 1
+        elif t in NAME_TYPES:
+            if e - s >= 2 and _DOB_LABEL.fullmatch(words[e - 1]):
+                e -= 1
+            last_name_first = e - s >= 3 and any(w.endswith(",") for w in words[s : e - 2])
+            if last_name_first and (
+                (words[e - 1].endswith(":") and not is_credential(words[e - 1].rstrip(":")))
+                or (t == "PATIENT_NAME" and _off_case(words[s : e - 1], words[e - 1]))
+            ):
+                e -= 1
         out.append((t, s, e, c))
     return out
 
