@@ -363,6 +363,9 @@ def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     # an HMO form's heading, a bilingual form's labels (through accents and OCR slips), a lab test named alone
     assert heading_only("PRE-SERVICE") and heading_only("Diagnóstico") and heading_only("Diagnéstico")
     assert heading_only("solicltado") and heading_only("Troponin")
+    # the labels beside them: vital signs, a bilingual form's priority, date, member ID and referring doctor
+    assert heading_only("Vitals") and heading_only("Prioritad") and heading_only("de miembro") and heading_only("Médico que")
+    assert not heading_only("Abnormal vitals") and not heading_only("Tetralogy of Fallot")
     assert not heading_only("Elevated troponin") and not heading_only("Cardiology consult")
     assert not heading_only("Dhagnonts") and not heading_only("Cardiomyopathy")
 

@@ -491,6 +491,8 @@ HEADING_WORDS = frozenset({
     "icd10", "icd9", "cm", "cpt", "hcpcs", "code", "codes", "and", "or", "dx", "diagnosis",
     "diagnoses", "procedure", "procedures", "service", "services", "requested", "pcp", "cardiology", "pre",
     "diagnostico", "procedimiento", "procedimientos", "servicio", "solicitado", "codigo",
+    # the labels beside them: vital signs, and a bilingual form's "Prioridad", "Fecha", "ID de miembro", "Médico que refiere"
+    "vitals", "prioridad", "fecha", "de", "miembro", "medico", "que", "refiere",
 })
 #: Laboratory tests named alone: a result line's "Troponin negative x2" is no diagnosis ("Elevated troponin" is one,
 #: and keeps its other word)
