@@ -299,9 +299,7 @@ def _goes_on_in_line(
     t, s, _ = nxt
     if pt != t or t not in LINE_TYPES or not goes_on_in_lower_case(words[s]):
         return False
-    if s == pe + 1 and words[pe].lower() not in ITEM_CONNECTORS:
-        return False
-    if s not in (pe, pe + 1):
+    if s != pe and not (s == pe + 1 and words[pe].lower() in ITEM_CONNECTORS):
         return False
     return not any(starts_new_line(boxes[i - 1], boxes[i]) or rises_above(boxes[i - 1], boxes[i]) for i in range(pe, s + 1))
 
@@ -543,7 +541,7 @@ _CODE_SYSTEM_LABEL = re.compile(r"[\[(]?[il1\[(]?cd-?10\W*", re.I)
 
 
 #: Words a result or medication line prints where a code might stand: "Troponin negative x2.", "Rx"
-_NOT_CODE_WORDS = re.compile(r"rx|x\d+\.?|[a-z]*\W*[il1]cd-?10\W*", re.I)
+_NOT_CODE_WORDS = re.compile(r"rx|x\d+\.?", re.I)
 
 
 def no_code(text: str) -> bool:
@@ -552,7 +550,7 @@ def no_code(text: str) -> bool:
     diagnosis's word). OCR leaves codes such as "ROO.2", "RSS", "Rod" or "ROGOY" of the 612 gold ICD-10 spans of
     every corpus here, none of which is so read; the default seed-18 model read 20 of its 24 false codes so on
     the 84 held-out documents of data/bench7 + data/fresh7."""
-    return _NOT_CODE_WORDS.fullmatch(text) is not None or (
+    return _NOT_CODE_WORDS.fullmatch(text) is not None or _CODE_SYSTEM_LABEL.fullmatch(text) is not None or (
         len(text) >= 5 and text.isalpha() and any(ch.islower() for ch in text)
     )
 
@@ -588,10 +586,10 @@ def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float
     one written last name first without a last word that is the next field's label ("Martinez, Juan Fax:"; a
     credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:") or, for a patient, written unlike the name
     (:func:`_off_case`: a label OCR garbled, "BARNES, ANA Bitrh"); a payer without the marks after it ("Anthem -",
-    a straight-through referral lost). No gold diagnosis or order
-    span of every corpus here ends in such a word, nor any payer in a mark, nor any name in a date-of-birth label;
-    the names that end in a colon end in a name or a credential, and of the 1,170 gold patient names only "Olga De
-    laCruz", not written last name first, ends in a word written unlike the rest."""
+    a straight-through referral lost). No gold diagnosis or order span of every corpus here ends in such a word,
+    nor any payer in a mark, nor any name in a date-of-birth label; the names that end in a colon end in a name or
+    a credential, and of the 1,170 gold patient names only "Olga De laCruz", not written last name first, ends in
+    a word written unlike the rest."""
     out = []
     for t, s, e, c in spans:
         if t in LINE_TYPES:
@@ -619,11 +617,12 @@ def _drop_non_values(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
     """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, urgency spans that name an
-    urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`) and a form's
-    item numbers (:data:`_BOX_NUMBER`) are not entities; label words at a span's end go first
-    (:func:`_labels_trimmed`). The single-valued fields never took the invalid ones (their normalisers reject them), but an
-    "urgent" that names a place made a routine order urgent, and a heading ("(ICD-10) and", "Cardiology") was
-    one more item of the diagnoses or procedures, so the list no longer matched. On the held-out families of
+    urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`), a form's item
+    numbers (:data:`_BOX_NUMBER`) and ICD-10 readings that are surely no code (:func:`no_code`) are not entities;
+    label words at a span's end go first (:func:`_labels_trimmed`). The single-valued fields never took the
+    invalid ones (their normalisers reject them), but an "urgent" that names a place made a routine order urgent,
+    and a heading ("(ICD-10) and", "Cardiology") was one more item of the diagnoses or procedures, so the list no
+    longer matched. On the held-out families of
     data/bench7 + data/fresh7 such spans were 100 of the default seed-15 model's 321 false entities (bilingual
     labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90 days", ED letterheads'
     "URGENT CARE", code-system headings) against three right ones (OCR-damaged urgencies: "lective")."""
