@@ -19,7 +19,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
-from cardio_intake.extraction.lines import goes_on_in_lower_case, line_runs, rises_above, starts_new_line
+from cardio_intake.extraction.lines import (
+    first_letter,
+    goes_on_in_lower_case,
+    line_runs,
+    rises_above,
+    starts_new_line,
+)
 from cardio_intake.extraction.member_ids import (
     fits_any,
     known_payer,
@@ -305,18 +311,18 @@ def _goes_on_in_line(
 
 
 def _list_items_mended(
-    words: Sequence[str], spans: list[tuple[str, int, int]], boxes: Sequence[Sequence[int]] | None = None
+    words: Sequence[str], spans: list[tuple[str, int, int]], boxes: Sequence[Sequence[int]]
 ) -> list[tuple[str, int, int]]:
     """Diagnosis and order spans as the list items they are: one that ends in a connector and is followed
     at once by one of its type starting in lower case is one item the tagger cut in two, and they join, as do
-    two pieces of one item on a line (:func:`_goes_on_in_line`, with ``boxes``); else a trailing "and" / "or"
+    two pieces of one item on a line (:func:`_goes_on_in_line`); else a trailing "and" / "or"
     is the list's and leaves the item (``ITEM_CONNECTORS``)."""
     joined: list[tuple[str, int, int]] = []
     for t, s, e in sorted(spans, key=lambda x: x[1]):
         if joined and t in LINE_TYPES:
             pt, ps, pe = joined[-1]
             cut_at_connector = pt == t and pe == s and words[pe - 1].lower() in ITEM_CONNECTORS and words[s][:1].islower()
-            if cut_at_connector or (boxes is not None and _goes_on_in_line(words, boxes, joined[-1], (t, s, e))):
+            if cut_at_connector or _goes_on_in_line(words, boxes, joined[-1], (t, s, e)):
                 joined[-1] = (t, ps, e)
                 continue
         joined.append((t, s, e))
@@ -326,11 +332,16 @@ def _list_items_mended(
     ]
 
 
+def _marks_only(word: str) -> bool:
+    """A word of punctuation alone: no letter or digit ("-", "©.")."""
+    return not any(ch.isalnum() for ch in word)
+
+
 def _speck(word: str) -> bool:
     """A word read beside a name that is no part of it when the normaliser drops it: punctuation alone, or
     one with a lower-case letter ("p08", "pos"). A word of capitals, digits and periods is kept: it is a
     credential OCR damaged ("0.0." for "D.O.", "FACP_"), which the name as written carries."""
-    return not any(ch.isalnum() for ch in word) or (any(ch.islower() for ch in word) and not is_credential(word))
+    return _marks_only(word) or (any(ch.islower() for ch in word) and not is_credential(word))
 
 
 def _name_edges_mended(
@@ -352,7 +363,7 @@ def _name_edges_mended(
                 normalize_name(" ".join(words[s : e - 1])).value == value
             ):
                 e -= 1
-            while e - s > 1 and not any(ch.isalnum() for ch in words[s]):
+            while e - s > 1 and _marks_only(words[s]):
                 s += 1
         out.append((t, s, e, c))
     return out
@@ -558,23 +569,19 @@ def no_code(text: str) -> bool:
 def _label_word(word: str) -> bool:
     """A word that ends a diagnosis or order span but is none of it: a label ("Fax:", "Timeframe:"), the code
     system's name, or punctuation alone (a dash before the code)."""
-    return word.endswith(":") or _CODE_SYSTEM_LABEL.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
+    return word.endswith(":") or _CODE_SYSTEM_LABEL.fullmatch(word) is not None or _marks_only(word)
 
 
 #: The date-of-birth label a name runs into ("Nguyen Wood D.O.B.")
 _DOB_LABEL = re.compile(r"d\.?o\.?b\.?:?", re.I)
 
 
-def _first_letter(word: str) -> str:
-    return next((ch for ch in word if ch.isalpha()), "")
-
-
 def _off_case(name: Sequence[str], word: str) -> bool:
     """Whether ``word`` is written unlike the name before it: in lower case after capitalised words ("Taylor,
     Tyrone eikTH"), or with lower-case letters after capitals alone ("BARNES, ANA Bitrh", "YOUNG, SUSAN Og")."""
-    if not _first_letter(word):
+    if not first_letter(word):
         return False
-    if _first_letter(word).islower() and all(_first_letter(w).isupper() for w in name if _first_letter(w)):
+    if goes_on_in_lower_case(word) and all(first_letter(w).isupper() for w in name if first_letter(w)):
         return True
     letters = [ch for w in name for ch in w if ch.isalpha()]
     return len(letters) > 3 and all(ch.isupper() for ch in letters) and any(ch.islower() for ch in word)
@@ -598,7 +605,7 @@ def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float
             if e == s:
                 continue
         elif t == "PAYER":
-            while e - s > 1 and not any(ch.isalnum() for ch in words[e - 1]):
+            while e - s > 1 and _marks_only(words[e - 1]):
                 e -= 1
         elif t in NAME_TYPES:
             if e - s >= 2 and _DOB_LABEL.fullmatch(words[e - 1]):

@@ -32,10 +32,14 @@ def rises_above(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[3] <= prev[1]
 
 
+def first_letter(word: str) -> str:
+    """The word's first letter, past any bracket, quote or digit; "" when it has none."""
+    return next((c for c in word if c.isalpha()), "")
+
+
 def goes_on_in_lower_case(word: str) -> bool:
     """The word's first letter is lower case, past any bracket or quote ("(primary) hypertension")."""
-    first = next((c for c in word if c.isalpha()), "")
-    return first.islower()
+    return first_letter(word).islower()
 
 
 def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
