@@ -29,6 +29,7 @@ from cardio_intake.extraction.printed_orders import (
 )
 from cardio_intake.extraction.printed_page import PrintedPage
 from cardio_intake.extraction.printed_payer import printed_payer_span
+from cardio_intake.extraction.repeats import repeats_tagged
 from cardio_intake.extraction.review import review_referral
 from cardio_intake.extraction.split import split_referrals
 from cardio_intake.labels import INTENTS, PAGE_TYPES
@@ -59,7 +60,10 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
 
 
 def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> list[list[Span]]:
-    return [page_spans(p, i + 1, calibration) for i, p in enumerate(pages)]
+    spans = [page_spans(p, i + 1, calibration) for i, p in enumerate(pages)]
+    if calibration.tag_repeats:
+        spans = repeats_tagged(spans, [p.words for p in pages], [p.boxes for p in pages])
+    return spans
 
 
 def order_pages(pages: Sequence[RawPageOutput]) -> list[bool]:

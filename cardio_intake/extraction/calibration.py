@@ -249,6 +249,11 @@ class Calibration(BaseModel):
         "'Fax:'; entities._labels_trimmed), and a name span ends where the name does: before a label on the next line, "
         "without trailing specks the name's normaliser drops (entities._name_edges_mended); not fitted",
     )
+    tag_repeats: bool = Field(
+        default=True,
+        description="the exact words of a name, date of birth, phone, MRN, member or group ID, referring provider, NPI or "
+        "fax span printed again untagged, on any page, are that entity again (extraction/repeats.py); not fitted",
+    )
     merge_orderless_referrals: bool = Field(
         default=True,
         description="in the multi-patient split, a run of pages with no referral-order page (a card, a note, a page "
