@@ -47,13 +47,22 @@ def test_a_provider_read_on_the_order_line_is_tagged_in_the_letterhead_and_on_th
     assert out[1] == []
 
 
-def test_words_another_span_covers_in_part_are_not_tagged_again() -> None:
+def test_a_reading_cut_short_grows_to_the_whole_value_printed_again() -> None:
     words, boxes = pages()
     read = span("PATIENT_NAME", words[0], boxes[0], [12, 13], 1, 0.9)
-    other = span("PATIENT_NAME", words[1], boxes[1], [2], 2, 0.6)  # "Hill" alone, a cut-short reading
-    out = repeats_tagged([[read], [other]], words, boxes)
-    assert out[1] == [other]
+    cut = span("PATIENT_NAME", words[1], boxes[1], [2], 2, 0.6)  # "Hill" alone, of "Wei Hill"
+    out = repeats_tagged([[read], [cut]], words, boxes)
+    assert [(s.type, s.text, s.word_indices, s.confidence) for s in out[1]] == [("PATIENT_NAME", "Wei Hill", [1, 2], 0.9)]
     assert out[0] == [read]
+
+
+def test_words_another_type_covers_or_a_span_running_past_them_are_not_tagged_again() -> None:
+    words, boxes = pages()
+    read = span("PATIENT_NAME", words[0], boxes[0], [12, 13], 1, 0.9)
+    other_type = span("REFERRING_PROVIDER", words[1], boxes[1], [2], 2, 0.6)
+    longer = span("PATIENT_NAME", words[1], boxes[1], [1, 2, 3], 2, 0.6)  # "Wei Hill Joshua"
+    assert repeats_tagged([[read], [other_type]], words, boxes)[1] == [other_type]
+    assert repeats_tagged([[read], [longer]], words, boxes)[1] == [longer]
 
 
 def test_short_values_and_unrepeated_types_are_not_carried() -> None:

@@ -252,7 +252,8 @@ class Calibration(BaseModel):
     tag_repeats: bool = Field(
         default=True,
         description="the exact words of a name, date of birth, phone, MRN, member or group ID, referring provider, NPI or "
-        "fax span printed again untagged, on any page, are that entity again (extraction/repeats.py); not fitted",
+        "fax span printed again untagged or tagged cut short, on any page, are that entity again, and words read as two "
+        "of these types take the surer one (extraction/repeats.py); not fitted",
     )
     merge_orderless_referrals: bool = Field(
         default=True,
