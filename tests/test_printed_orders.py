@@ -27,6 +27,16 @@ def words(text: str) -> list[str]:
     return text.split()
 
 
+def test_a_consultation_is_an_order_only_as_a_named_visit_and_telemetry_is_a_monitor() -> None:
+    assert printed_term_intents(words("Rx New patient consultation Dx: Palpitations"), TERMS) == {"consult"}
+    assert printed_term_intents(words("Requested: Office consultation"), TERMS) == {"consult"}
+    # a cover sheet's "consultation" is the notes sent, not an order
+    assert printed_term_intents(words("Please see the attached consultation and notes"), TERMS) == set()
+    assert printed_term_intents(words("Echocardiogram complete Mobile cardiac telemetry"), TERMS) == {
+        "echo_tte", "rhythm_monitor"}
+    assert printed_term_intents(words("30 days of cardiac telemetry"), TERMS) == {"rhythm_monitor"}
+
+
 def test_cpt_codes_in_contract_ranges_after_ocr_digit_fixes() -> None:
     # "9328S" is 93288 (S read for 5 in a digit run); "12345" lies in no range; "(93306)," loses its brackets
     assert printed_cpt_intents(["Cardiology", "-", "PPM", "check", "-", "9328S"]) == {"device_check"}
