@@ -712,3 +712,16 @@ def test_a_payer_reading_no_directory_knows_is_no_entity_beside_one_it_knows() -
     assert [e.text for e in ref.entities if e.type == "PAYER"] == ["Aetna"] and ref.fields.payer == "Aetna"
     off = build_prediction(raw, Calibration(known_payers_first=False), "a.pdf", "sha256:0", TODAY).referrals[0]
     assert [e.text for e in off.entities if e.type == "PAYER"] == ["Seguro médico", "Aetna"]
+
+
+def test_orders_and_diagnoses_are_read_on_order_pages_only() -> None:
+    from cardio_intake.extraction.build import document_spans
+
+    items = [("REASON", "O"), ("FOR", "O"), ("REFERRAL:", "O"), ("Cardiac", "B-PROCEDURE"), ("evaluation", "I-PROCEDURE"),
+             ("Dx:", "O"), ("Syncope", "B-DIAGNOSIS"), ("Patient:", "O"), ("Wei", "B-PATIENT_NAME"), ("Hill", "I-PATIENT_NAME")]
+    note, order = make_page(items, page_type="clinical_note"), make_page(items)
+    on = document_spans([note, order], Calibration())
+    assert [s.type for s in on[0]] == ["PATIENT_NAME"], "a note names orders and diagnoses as history"
+    assert [s.type for s in on[1]] == ["PROCEDURE", "DIAGNOSIS", "PATIENT_NAME"]
+    off = document_spans([note, order], Calibration(orders_on_order_pages=False))
+    assert [s.type for s in off[0]] == ["PROCEDURE", "DIAGNOSIS", "PATIENT_NAME"]

@@ -249,6 +249,11 @@ class Calibration(BaseModel):
         "'Fax:'; entities._labels_trimmed), and a name span ends where the name does: before a label on the next line, "
         "without trailing specks the name's normaliser drops (entities._name_edges_mended); not fitted",
     )
+    orders_on_order_pages: bool = Field(
+        default=True,
+        description="no order, CPT code, diagnosis, ICD-10 code or urgency is read on a page typed as a clinical note "
+        "or a test result: they name these as history (extraction/build.py page_spans); not fitted",
+    )
     tag_repeats: bool = Field(
         default=True,
         description="the exact words of a name, date of birth, phone, MRN, member or group ID, referring provider, NPI or "
