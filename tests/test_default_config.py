@@ -13,9 +13,10 @@ from training.data import mix_rows
 DEFAULT = config.PROJECT_ROOT / "training" / "configs" / "default.yaml"
 
 
-def test_default_config_mixes_in_the_composed_form_within_the_cpu_budget() -> None:
+def test_default_config_mixes_in_two_draws_of_the_composed_form_within_the_cpu_budget() -> None:
     cfg = load_config(DEFAULT, [])
-    assert [(Path(e["path"]).parts[-2:], e["name"]) for e in cfg.data.extra_datasets] == [(("composed", "dataset"), "composed")]
+    assert [(Path(e["path"]).parts[-2:], e["name"]) for e in cfg.data.extra_datasets] == [
+        (("composed", "dataset"), "composed"), (("composed2", "dataset"), "composed2")]
     assert cfg.train.max_minutes is not None and cfg.train.max_minutes <= 30
     # an override replaces the list: training without the supplement is one argument
     assert load_config(DEFAULT, ["data.extra_datasets=[]"]).data.extra_datasets == []
@@ -25,6 +26,12 @@ def test_a_missing_composed_dataset_says_how_to_build_it(tmp_path: Path) -> None
     extras = [{"path": str(tmp_path / "composed" / "dataset"), "name": "composed"}]
     with pytest.raises(FileNotFoundError, match=r"no dataset at .*composed.*data generate.*composed_form.*build-dataset.*extra_datasets=\[\]"):
         mix_rows({"train": [{"doc_id": "a"}]}, extras, seed=0)
+    # the second draw is told its own seed and folders
+    second = tmp_path / "composed2" / "dataset"
+    with pytest.raises(FileNotFoundError) as err:
+        mix_rows({"train": [{"doc_id": "a"}]}, [{"path": str(second), "name": "composed2"}], seed=0)
+    assert f"--seed 22 --families composed_form --only-split train --out {second.parent / 'corpus'}" in str(err.value)
+    assert f"--corpus {second.parent / 'corpus'} --out {second}" in str(err.value)
 
 
 def test_training_stops_with_one_line_when_the_composed_dataset_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -134,6 +134,8 @@ def fingerprint(rows: Sequence[Mapping[str, Any]]) -> str:
 
 
 MAIN_SOURCE = "main"
+#: The default config's synthetic supplements, by folder name: the corpus seed that draws each (README "The model").
+COMPOSED_SEEDS = {"composed": 21, "composed2": 22}
 
 
 def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str, Any]], seed: int) -> dict[str, list[dict[str, Any]]]:
@@ -153,11 +155,14 @@ def mix_rows(rows: dict[str, list[dict[str, Any]]], extras: Sequence[Mapping[str
             raise ValueError(f"data.extra_datasets[{n}] needs 'path' (and optional 'weight', 'name'); got {dict(extra)}")
         path = Path(str(extra["path"]))
         if not path.exists():
+            folder = path.parent if path.name == "dataset" else path
+            draw = COMPOSED_SEEDS.get(folder.name, COMPOSED_SEEDS["composed"])
+            corpus = folder / "corpus" if path.name == "dataset" else Path("data/composed/corpus")
             raise MissingDatasetError(
                 f"data.extra_datasets[{n}]: no dataset at {path} (a practice's labels: `cardio-intake label import`; "
                 "a synthetic supplement such as the default config's composed form: `cardio-intake data generate --n 100 "
-                "--seed 21 --families composed_form --only-split train --out data/composed/corpus` then "
-                f"`cardio-intake data build-dataset --corpus data/composed/corpus --out {path}`; "
+                f"--seed {draw} --families composed_form --only-split train --out {corpus}` then "
+                f"`cardio-intake data build-dataset --corpus {corpus} --out {path}`; "
                 "or train without it: 'data.extra_datasets=[]')")
         weight = float(extra.get("weight", 1.0))
         if weight < 0:
