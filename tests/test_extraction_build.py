@@ -185,6 +185,9 @@ def test_split_multi_patient_packet() -> None:
     assert split_referrals([page_of("SHARON MILLER", "06-Dec-1982"), page_of("Olga S. Miller", "Sep 21, 1960")]) == [[0], [1]]
     assert split_referrals([kim, page_of("Deborah Kirn", "08/19/1962")]) == [[0, 1]]  # OCR slip, same DOB
     assert split_referrals([kim, page_of("Deborah Kirn", None)]) == [[0, 1]]  # nothing contradicts
+    # ...and while the other words are not other names outright: a family's two referrals, one DOB OCR'd away
+    assert split_referrals([page_of("SHARON MILLER", "06-Dec-1982"), page_of("Olga S. Miller", "Sep 21, 100,")]) == [[0], [1]]
+    assert split_referrals([page_of("Nguyen, Andrew", "01-31-1965"), page_of("Nyuiyen, Andiew", None)]) == [[0, 1]]
     assert split_referrals([kim, page_of("Kim, Deborah", "08/18/1962")]) == [[0, 1]]  # the whole name: a DOB slip
     # one page's OCR ran the name's words together: the same letters in the same order are the same patient
     assert split_referrals([page_of("LUIS THOMAS", None), page_of("LUISTHOMAS", None)]) == [[0, 1]]

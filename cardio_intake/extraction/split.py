@@ -71,6 +71,20 @@ def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
     return sum(any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in large) for t in small), len(small)
 
 
+#: Two name words this unlike are two names, not one OCR'd twice (difflib ratio): OCR slips keep about half a
+#: word's letters in order ("nguyen" / "nyuiyen" 0.77, "andrew" / "andiew" 0.83); "sharon" / "olga" 0.2.
+OTHER_NAME_RATIO = 0.5
+
+
+def _other_names(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether a word of each name matches no word of the other even loosely (:data:`OTHER_NAME_RATIO`)."""
+    def unmatched(x: frozenset[str], y: frozenset[str]) -> list[str]:
+        return [t for t in x if not any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in y)]
+
+    ua, ub = unmatched(a, b), unmatched(b, a)
+    return bool(ua and ub) and all(SequenceMatcher(None, t, u).ratio() < OTHER_NAME_RATIO for t in ua for u in ub)
+
+
 def same_patient(a: PatientKey, b: PatientKey) -> bool:
     if a.name_letters and a.name_letters == b.name_letters:
         return True  # the same letters in the same order: one page's OCR ran two words together ("LUISTHOMAS")
@@ -80,8 +94,9 @@ def same_patient(a: PatientKey, b: PatientKey) -> bool:
             return True
         dobs_differ = a.dob is not None and b.dob is not None and a.dob != b.dob
         # a partial name match (one shared first name or surname) is the same patient only when the DOBs
-        # do not contradict it
-        return hits >= max(1, (n + 1) // 2) and not dobs_differ
+        # do not contradict it and the words that differ are not other names outright: "SHARON MILLER" and
+        # "Olga S. Miller" are a family's two referrals, "Nguyen, Andrew" and "Nyuiyen, Andiew" one OCR'd twice
+        return hits >= max(1, (n + 1) // 2) and not dobs_differ and not _other_names(a.name_tokens, b.name_tokens)
     if a.dob is not None and b.dob is not None:
         return a.dob == b.dob
     return True  # nothing to tell them apart
