@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from cardio_intake.extraction.entities import decode_page, heading_only, no_code
+from cardio_intake.extraction.entities import decode_page, heading_only, no_code, no_id
 from cardio_intake.extraction.lines import line_runs, starts_new_line
 from cardio_intake.extraction.order_intents import (
     fit_order_intents,
@@ -543,3 +543,12 @@ def test_a_count_a_prescription_or_a_word_read_as_an_icd10_code_is_none() -> Non
     assert len(decode_page(words, row_boxes(words), probs_for(tags), 1)) == 6
     assert no_code("(1CD-10)") and no_code("Lncountey") and no_code("x12")
     assert not no_code("ROGOY") and not no_code("RSS") and not no_code("R00.2") and not no_code("got")
+
+
+def test_a_forms_word_read_as_a_member_id_or_group_number_is_none() -> None:
+    """A bilingual form's "Número de miembro" label read as the member ID; IDs OCR damaged into letters stay."""
+    words = ["Numero", "de", "miembro", "W238849102", "Grupo", "XSICOAPNY"]
+    tags = ["O", "O", "B-MEMBER_ID", "B-MEMBER_ID", "O", "B-GROUP_NUMBER"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("MEMBER_ID", "W238849102"), ("GROUP_NUMBER", "XSICOAPNY")]
+    assert no_id("miembre") and no_id("Member") and not no_id("0QQ653844013") and not no_id("RNTe289425%2")

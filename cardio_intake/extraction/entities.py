@@ -566,6 +566,18 @@ def no_code(text: str) -> bool:
     )
 
 
+#: Insurance numbers a form's word may be read as
+_ID_TYPES = frozenset({"MEMBER_ID", "GROUP_NUMBER"})
+
+
+def no_id(text: str) -> bool:
+    """Whether a member ID or group number reading is a word, not a number: no digit and a lower-case letter (a
+    bilingual form's "Número de miembro" label read as the ID 12 times on the 84 held-out documents of data/bench7
+    + fresh7, seed 20). OCR leaves IDs such as "XSICOAPNY"; none of the 682 gold member IDs and group numbers of
+    every corpus here is so read."""
+    return not any(ch.isdigit() for ch in text) and any(ch.islower() for ch in text)
+
+
 def _label_word(word: str) -> bool:
     """A word that ends a diagnosis or order span but is none of it: a label ("Fax:", "Timeframe:"), the code
     system's name, or punctuation alone (a dash before the code)."""
@@ -625,7 +637,8 @@ def _drop_non_values(
 ) -> list[tuple[str, int, int, float]]:
     """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, urgency spans that name an
     urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`), a form's item
-    numbers (:data:`_BOX_NUMBER`) and ICD-10 readings that are surely no code (:func:`no_code`) are not entities;
+    numbers (:data:`_BOX_NUMBER`), ICD-10 readings that are surely no code (:func:`no_code`) and insurance numbers
+    that are words (:func:`no_id`) are not entities;
     label words at a span's end go first (:func:`_labels_trimmed`). The single-valued fields never took the
     invalid ones (their normalisers reject them), but an "urgent" that names a place made a routine order urgent,
     and a heading ("(ICD-10) and", "Cardiology") was one more item of the diagnoses or procedures, so the list no
@@ -636,7 +649,7 @@ def _drop_non_values(
     out = []
     for t, s, e, c in _labels_trimmed(words, spans):
         text = " ".join(words[s:e])
-        if _BOX_NUMBER.fullmatch(text) or (t == "ICD10" and no_code(text)):
+        if _BOX_NUMBER.fullmatch(text) or (t == "ICD10" and no_code(text)) or (t in _ID_TYPES and no_id(text)):
             continue
         if t in MEANING_TYPES and normalize_field(ENTITY_TO_FIELD[t], text).value is None:
             continue
