@@ -244,8 +244,8 @@ class Calibration(BaseModel):
         default=True,
         description="a name, payer or urgency span whose text is no valid value of its type (a form's label: "
         "'Fecha de nacimiento', 'médico', 'PRE-SERVICE'), an urgency that names an urgent-care centre, a diagnosis "
-        "or procedure of heading words alone ('(ICD-10) and', 'Cardiology') a form's item number ('5.') or a member ID or group number that is a word ('miembro') is not an "
-        "entity (entities._drop_non_values), labels at the end of a diagnosis, order or name leave it ('ICD-10', "
+        "or procedure of heading words alone ('(ICD-10) and', 'Cardiology'), a form's item number ('5.') or a member "
+        "ID or group number that is a word ('miembro') is not an entity (entities._drop_non_values), labels at the end of a diagnosis, order or name leave it ('ICD-10', "
         "'Fax:'; entities._labels_trimmed), and a name span ends where the name does: before a label on the next line, "
         "without trailing specks the name's normaliser drops (entities._name_edges_mended); not fitted",
     )
