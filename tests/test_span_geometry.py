@@ -552,3 +552,14 @@ def test_a_forms_word_read_as_a_member_id_or_group_number_is_none() -> None:
     spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
     assert [(s.type, s.text) for s in spans] == [("MEMBER_ID", "W238849102"), ("GROUP_NUMBER", "XSICOAPNY")]
     assert no_id("miembre") and no_id("Member") and not no_id("0QQ653844013") and not no_id("RNTe289425%2")
+
+
+def test_a_fax_number_cut_at_a_space_ocr_put_inside_it_takes_the_rest_of_the_number() -> None:
+    words = ["Fax:", "919", "725", "2021", "Tel:", "(518)", "351-6381", "4", "Fax:", "(602)", "814", "0/94"]
+    tags = ["O", "B-PROVIDER_FAX", "I-PROVIDER_FAX", "O", "O", "B-PATIENT_PHONE", "O", "O", "O",
+            "B-PROVIDER_FAX", "I-PROVIDER_FAX", "O"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    # a number with a digit OCR lost ("0/94": nine digits in all) is not grown into a wrong one
+    assert [(s.type, s.text) for s in spans] == [
+        ("PROVIDER_FAX", "919 725 2021"), ("PATIENT_PHONE", "(518) 351-6381"), ("PROVIDER_FAX", "(602) 814")]
+    assert [s.text for s in decode_page(words, row_boxes(words), probs_for(tags), 1)] == ["919 725", "(518)", "(602) 814"]
