@@ -52,6 +52,11 @@ def page_tag_probabilities(page: RawPageOutput, calibration: Calibration) -> np.
 ORDER_PAGE_TYPES_ONLY = frozenset({"PROCEDURE", "CPT", "DIAGNOSIS", "ICD10", "URGENCY"})
 
 
+def likeliest_page_type(page: RawPageOutput) -> str | None:
+    """The page's most probable type (temperature does not move the argmax); None without page-type logits."""
+    return PAGE_TYPES[int(np.argmax(page.page_type_logits))] if len(page.page_type_logits) else None
+
+
 def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
     """Calibrated spans of one page (``page_number`` 1-based); with ``orders_on_order_pages``, none of
     :data:`ORDER_PAGE_TYPES_ONLY` on a page typed as history (:data:`HISTORY_PAGE_TYPES`)."""
@@ -64,8 +69,7 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         split_lines=calibration.split_lines, complete_payers=calibration.complete_payers,
         retype_invalid=calibration.retype_invalid_spans, drop_non_values=calibration.drop_non_values,
     )
-    if calibration.orders_on_order_pages and len(page.page_type_logits) \
-            and PAGE_TYPES[int(np.argmax(page.page_type_logits))] in HISTORY_PAGE_TYPES:
+    if calibration.orders_on_order_pages and likeliest_page_type(page) in HISTORY_PAGE_TYPES:
         spans = [s for s in spans if s.type not in ORDER_PAGE_TYPES_ONLY]
     return spans
 
@@ -78,8 +82,8 @@ def document_spans(pages: Sequence[RawPageOutput], calibration: Calibration) -> 
 
 
 def order_pages(pages: Sequence[RawPageOutput]) -> list[bool]:
-    """Per page, whether its most probable type is a referral order (temperature does not move the argmax)."""
-    return [len(p.page_type_logits) > 0 and PAGE_TYPES[int(np.argmax(p.page_type_logits))] == "referral_order" for p in pages]
+    """Per page, whether its most probable type is a referral order."""
+    return [likeliest_page_type(p) == "referral_order" for p in pages]
 
 
 def split_document(pages: Sequence[RawPageOutput], calibration: Calibration | None = None) -> list[list[int]]:

@@ -23,6 +23,7 @@ from cardio_intake.extraction.lines import (
     first_letter,
     goes_on_in_lower_case,
     line_runs,
+    on_one_line,
     rises_above,
     starts_new_line,
 )
@@ -222,6 +223,11 @@ def decode_page(
     ]
 
 
+def _valid_value(etype: str, words: Sequence[str], start: int, end: int) -> bool:
+    """Whether ``words[start:end]`` is a valid value of the type's field (its normaliser accepts it)."""
+    return normalize_field(ENTITY_TO_FIELD[etype], " ".join(words[start:end])).ok
+
+
 def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce: SpanReduce) -> float:
     word_p = probs[start:end][:, TYPE_COLUMNS[etype]].sum(axis=1)
     return float(word_p.min() if reduce == "min" else word_p.mean())
@@ -276,13 +282,13 @@ def _one_value_per_line_run(
     touch so outside the list types (22 such pairs of the 8,874 spans of every corpus here, each a list)."""
 
     def valid(t: str, a: int, b: int) -> bool:
-        return normalize_field(ENTITY_TO_FIELD[t], " ".join(words[a:b])).ok
+        return _valid_value(t, words, a, b)
 
     out: list[tuple[str, int, int]] = []
     for t, s, e in spans:
         if out and ENTITY_TO_FIELD[t] not in LIST_FIELDS:
             pt, ps, pe = out[-1]
-            touching = pt == t and pe == s and not starts_new_line(boxes[pe - 1], boxes[s]) and not rises_above(boxes[pe - 1], boxes[s])
+            touching = pt == t and pe == s and on_one_line(boxes[pe - 1], boxes[s])
             if touching and (
                 (valid(t, ps, pe) and valid(t, s, e)) if t in NAME_TYPES
                 else (not valid(t, ps, pe) and not valid(t, s, e) and valid(t, ps, e))
@@ -308,7 +314,7 @@ def _goes_on_in_line(
         return False
     if s != pe and not (s == pe + 1 and words[pe].lower() in ITEM_CONNECTORS):
         return False
-    return not any(starts_new_line(boxes[i - 1], boxes[i]) or rises_above(boxes[i - 1], boxes[i]) for i in range(pe, s + 1))
+    return all(on_one_line(boxes[i - 1], boxes[i]) for i in range(pe, s + 1))
 
 
 def _list_items_mended(
@@ -389,7 +395,7 @@ def _number_edges_trimmed(words: Sequence[str], spans: list[tuple[str, int, int,
                 a += 1
             while b - a > 1 and not any(ch.isdigit() for ch in words[b - 1]):
                 b -= 1
-            if (a, b) != (s, e) and normalize_field(ENTITY_TO_FIELD[t], " ".join(words[a:b])).ok:
+            if (a, b) != (s, e) and _valid_value(t, words, a, b):
                 s, e = a, b
         out.append((t, s, e, c))
     return out
@@ -410,12 +416,12 @@ def _numbers_completed(
     covered = {i for _, s, e, _ in spans for i in range(s, e)}
     out = []
     for t, s, e, c in spans:
-        if t in NUMBER_TYPES and not normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:e])).ok:
+        if t in NUMBER_TYPES and not _valid_value(t, words, s, e):
             k = e
             while k < len(words) and k - e < 2 and k not in covered and _NUMBER_PART.fullmatch(words[k]) \
-                    and not starts_new_line(boxes[k - 1], boxes[k]) and not rises_above(boxes[k - 1], boxes[k]):
+                    and on_one_line(boxes[k - 1], boxes[k]):
                 k += 1
-                if normalize_field(ENTITY_TO_FIELD[t], " ".join(words[s:k])).ok:
+                if _valid_value(t, words, s, k):
                     covered.update(range(e, k))
                     e = k
                     break
@@ -667,12 +673,10 @@ def _drop_non_values(
     """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, urgency spans that name an
     urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`), a form's item
     numbers (:data:`_BOX_NUMBER`), ICD-10 readings that are surely no code (:func:`no_code`) and insurance numbers
-    that are words (:func:`no_id`) are not entities;
-    label words at a span's end go first (:func:`_labels_trimmed`). The single-valued fields never took the
-    invalid ones (their normalisers reject them), but an "urgent" that names a place made a routine order urgent,
-    and a heading ("(ICD-10) and", "Cardiology") was one more item of the diagnoses or procedures, so the list no
-    longer matched. On the held-out families of
-    data/bench7 + data/fresh7 such spans were 100 of the default seed-15 model's 321 false entities (bilingual
+    that are words (:func:`no_id`) are not entities; label words at a span's end go first (:func:`_labels_trimmed`).
+    The single-valued fields never took the invalid ones (their normalisers reject them), but an "urgent" that
+    names a place made a routine order urgent, and a heading ("(ICD-10) and", "Cardiology") was one more item of
+    the diagnoses or procedures, so the list no longer matched. On the held-out families of data/bench7 + data/fresh7 such spans were 100 of the default seed-15 model's 321 false entities (bilingual
     labels as names, payers and urgencies, an HMO form's "PRE-SERVICE" and "Valid for 90 days", ED letterheads'
     "URGENT CARE", code-system headings) against three right ones (OCR-damaged urgencies: "lective")."""
     out = []

@@ -32,6 +32,11 @@ def rises_above(prev: Sequence[int], box: Sequence[int]) -> bool:
     return box[3] <= prev[1]
 
 
+def on_one_line(prev: Sequence[int], box: Sequence[int]) -> bool:
+    """``box`` goes on ``prev``'s line: the reading neither starts a new line nor jumps up to another column."""
+    return not starts_new_line(prev, box) and not rises_above(prev, box)
+
+
 def first_letter(word: str) -> str:
     """The word's first letter, past any bracket, quote or digit; "" when it has none."""
     return next((c for c in word if c.isalpha()), "")

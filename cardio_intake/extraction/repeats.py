@@ -45,6 +45,23 @@ def _carried(words: Sequence[str]) -> bool:
     return len(_ALNUM.findall("".join(words))) >= MIN_CHARS
 
 
+def _readings(
+    pages_spans: Sequence[Sequence[Span]], pages_words: Sequence[Sequence[str]]
+) -> dict[tuple[str, ...], tuple[Span, set[str]]]:
+    """Per word sequence the tagger read as one of :data:`REPEAT_TYPES` (long enough to be carried), its surest
+    span and every type it was read as."""
+    readings: dict[tuple[str, ...], tuple[Span, set[str]]] = {}
+    for spans in pages_spans:
+        for span in spans:
+            words = _words(span, pages_words)
+            if span.type not in REPEAT_TYPES or not _carried(words):
+                continue
+            surest, types = readings.get(words, (span, set()))
+            types.add(span.type)
+            readings[words] = (span if span.confidence > surest.confidence else surest, types)
+    return readings
+
+
 def one_type_per_value(
     pages_spans: Sequence[Sequence[Span]], pages_words: Sequence[Sequence[str]]
 ) -> list[list[Span]]:
@@ -53,18 +70,10 @@ def one_type_per_value(
     word sequence is two types in one packet), and the tagger's surer reading is the one it saw the label
     of ("Referring provider: Martinez, Juan" at 1.00, the letterhead's "Martinez, Juan" as the patient at
     0.57). A member ID against a group number is left alone (:data:`_UNDECIDED`)."""
-    surest: dict[tuple[str, ...], Span] = {}
-    types: dict[tuple[str, ...], set[str]] = {}
-    for spans in pages_spans:
-        for span in spans:
-            words = _words(span, pages_words)
-            if span.type not in REPEAT_TYPES or not _carried(words):
-                continue
-            types.setdefault(words, set()).add(span.type)
-            if words not in surest or span.confidence > surest[words].confidence:
-                surest[words] = span
     retype = {
-        words: surest[words].type for words, ts in types.items() if len(ts) > 1 and not ts >= _UNDECIDED
+        words: surest.type
+        for words, (surest, types) in _readings(pages_spans, pages_words).items()
+        if len(types) > 1 and not types >= _UNDECIDED
     }
     if not retype:
         return [list(spans) for spans in pages_spans]
@@ -81,19 +90,7 @@ def one_type_per_value(
 def _sources(pages_spans: Sequence[Sequence[Span]], pages_words: Sequence[Sequence[str]]) -> dict[tuple[str, ...], Span]:
     """Per word sequence the tagger read as one of :data:`REPEAT_TYPES`, its surest span; a sequence read
     as two types is ambiguous and carried as neither."""
-    best: dict[tuple[str, ...], Span] = {}
-    types: dict[tuple[str, ...], set[str]] = {}
-    for spans in pages_spans:
-        for span in spans:
-            if span.type not in REPEAT_TYPES:
-                continue
-            words = _words(span, pages_words)
-            if not _carried(words):
-                continue
-            types.setdefault(words, set()).add(span.type)
-            if words not in best or span.confidence > best[words].confidence:
-                best[words] = span
-    return {words: span for words, span in best.items() if len(types[words]) == 1}
+    return {words: surest for words, (surest, types) in _readings(pages_spans, pages_words).items() if len(types) == 1}
 
 
 def repeats_tagged(

@@ -65,10 +65,19 @@ def page_patient(spans: Sequence[Span], min_confidence: float = 0.5, today: date
     return PatientKey(name or "", dob)
 
 
+#: Two name words at least this alike (difflib ratio) are one word OCR'd twice
+SAME_WORD_RATIO = 0.8
+
+
+def _found_in(word: str, name: frozenset[str]) -> bool:
+    """Whether ``word`` is, fuzzily (:data:`SAME_WORD_RATIO`), a word of ``name``."""
+    return any(SequenceMatcher(None, word, u).ratio() >= SAME_WORD_RATIO for u in name)
+
+
 def _token_hits(a: frozenset[str], b: frozenset[str]) -> tuple[int, int]:
     """(tokens of the shorter name found, fuzzily, in the other; that name's token count)."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    return sum(any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in large) for t in small), len(small)
+    return sum(_found_in(t, large) for t in small), len(small)
 
 
 #: Two name words this unlike are two names, not one OCR'd twice (difflib ratio): OCR slips keep about half a
@@ -78,10 +87,7 @@ OTHER_NAME_RATIO = 0.5
 
 def _other_names(a: frozenset[str], b: frozenset[str]) -> bool:
     """Whether a word of each name matches no word of the other even loosely (:data:`OTHER_NAME_RATIO`)."""
-    def unmatched(x: frozenset[str], y: frozenset[str]) -> list[str]:
-        return [t for t in x if not any(SequenceMatcher(None, t, u).ratio() >= 0.8 for u in y)]
-
-    ua, ub = unmatched(a, b), unmatched(b, a)
+    ua, ub = [t for t in a if not _found_in(t, b)], [u for u in b if not _found_in(u, a)]
     return bool(ua and ub) and all(SequenceMatcher(None, t, u).ratio() < OTHER_NAME_RATIO for t in ua for u in ub)
 
 
