@@ -515,6 +515,17 @@ def test_support_selection_picks_the_reading_the_others_resemble() -> None:
     assert spans_to_fields(spans[:1], selection="support").fields.patient_name == "Kim, Debaralt"
 
 
+def test_a_value_read_as_surely_but_more_often_wins() -> None:
+    """A slip read once at the fourth decimal above a name read on three pages loses to the three; a clearly
+    surer reading still wins alone."""
+    spans = [_span("PATIENT_NAME", "Robert M. Romero", c, page=p) for p, c in ((1, 0.996), (2, 0.986), (4, 0.994))]
+    slip = _span("PATIENT_NAME", "Robert. Romero", 0.9963, page=3)
+    assert spans_to_fields([*spans, slip]).fields.patient_name == "Robert M. Romero"
+    sure = _span("PATIENT_NAME", "Robert Romero", 0.999, page=3)
+    weak = [_span("PATIENT_NAME", "Robert M. Romero", 0.95, page=p) for p in (1, 2, 4)]
+    assert spans_to_fields([*weak, sure]).fields.patient_name == "Robert Romero"
+
+
 def test_field_selection_fitted_on_validation_fields() -> None:
     from cardio_intake.extraction.fit import fit_field_selection
     from cardio_intake.extraction.scoring import gold_from_row

@@ -349,6 +349,27 @@ def test_urgent_care_names_a_place_not_an_urgency() -> None:
     assert [s.text for s in spans] == ["URGENT"]
 
 
+@pytest.mark.parametrize("non_tag", ["O", "B-URGENCY"])
+def test_a_negation_the_urgency_was_read_without_joins_it(non_tag: str) -> None:
+    # OCR parted "Non-urgent" at its hyphen and the tagger took "urgent" alone: the order is routine
+    words = ["Priority:", "Non", "urgent", "Date:"]
+    spans = decode_page(words, row_boxes(words), probs_for(["O", non_tag, "B-URGENCY", "O"]), 1, drop_non_values=True)
+    assert [(s.text, s.word_indices) for s in spans] == [("Non urgent", [1, 2])]
+    # a negation ending the line before is no part of it, nor is one another span holds
+    lines = ["Is", "not", "URGENT"]
+    boxes = [*row_boxes(lines[:2]), *row_boxes(lines[2:], y=330)]
+    spans = decode_page(lines, boxes, probs_for(["O", "O", "B-URGENCY"]), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["URGENT"]
+
+
+def test_a_negated_urgency_is_routine_however_ocr_spaced_its_hyphen() -> None:
+    from cardio_intake.extraction.normalize import normalize_urgency
+
+    for text in ("Non urgent", "Non- urgent", "Non — urgent", "NON-URGENT", "not urgent"):
+        assert normalize_urgency(text).value == "routine", text
+    assert normalize_urgency("Urgent - within 72 hours").value == "urgent"
+
+
 def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     words = ["Diagnosis", "(ICD-10)", "and", "Procedure", "(CPT)", "Atrial", "fibrillation", "Referred", "to:",
              "Cardiology", "Cardiology", "consult"]

@@ -204,6 +204,7 @@ def decode_page(
         scored = _name_edges_mended(words, boxes, scored)
         scored = _number_edges_trimmed(words, scored)
         scored = _numbers_completed(words, boxes, scored)
+        scored = _negations_joined(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
@@ -427,6 +428,32 @@ def _numbers_completed(
                     break
         out.append((t, s, e, c))
     return out
+
+
+#: A word that negates the urgency after it ("Non" of "Non-urgent" parted at its hyphen, "not")
+_NEGATION = re.compile(r"\(?(non|not)[-\u2010-\u2014]?", re.I)
+
+
+def _negations_joined(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """An urgency span takes the negation right before it on its line, untagged or read as a piece of its
+    own ("Non" | "urgent" where OCR parted "Non-urgent"): alone, "urgent" says the opposite of the form, and
+    the field read an urgent order where a routine one was written. No gold urgency of any corpus here has a
+    negation before it, and gold tags "Non urgent" as one span. The span keeps its confidence."""
+    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    pieces = {(s, e) for t, s, e, _ in spans if t == "URGENCY"}
+    grown: dict[int, int] = {}  # span index -> its new start
+    for k, (t, s, _, _) in enumerate(spans):
+        if t == "URGENCY" and s > 0 and _NEGATION.fullmatch(words[s - 1]) and on_one_line(boxes[s - 1], boxes[s]) \
+                and (s - 1 not in taken or (s - 1, s) in pieces):
+            grown[k] = s - 1
+    dropped = {(grown[k], grown[k] + 1) for k in grown}
+    return [
+        (t, grown.get(k, s), e, c)
+        for k, (t, s, e, c) in enumerate(spans)
+        if not (t == "URGENCY" and (s, e) in dropped)
+    ]
 
 
 def _credentials_joined(
@@ -834,6 +861,20 @@ def unknown_payers_dropped(spans: Sequence[Span]) -> list[Span]:
     return [s for s in spans if s.type != "PAYER" or id(s) in known]
 
 
+#: Readings this close to the surest one are as sure: the tagger's confidence does not tell them apart
+EVEN_CONFIDENCE = 0.01
+
+
+def surest_value(groups: Mapping[object, Sequence[float]]) -> object:
+    """The value of the most confident reading; where others are read about as surely (:data:`EVEN_CONFIDENCE`),
+    the one of them read most often. "Robert M. Romero" on three pages at 0.986-0.996 against "Robert. Romero"
+    once at 0.996: a fourth-decimal difference is no evidence, three readings are (one wrong patient name of the
+    default seed-21 model on the 84 held-out documents)."""
+    best = max(max(c) for c in groups.values())
+    even = [v for v in groups if max(groups[v]) >= best - EVEN_CONFIDENCE]
+    return max(even, key=lambda v: (len(groups[v]), max(groups[v])))
+
+
 def spans_to_fields(
     spans: Sequence[Span],
     thresholds: Mapping[str, float] | None = None,
@@ -910,7 +951,7 @@ def spans_to_fields(
         if selection == "support" and len(groups) > 1:
             value = max(groups, key=lambda v: (support(v, groups), max(groups[v])))
         else:
-            value = max(groups, key=lambda v: (max(groups[v]), len(groups[v])))
+            value = surest_value(groups)
         if name == "payer":
             value = most_specific_payer(value, groups, CONFLICT_MIN_CONFIDENCE)
         conf = max(groups[value])

@@ -427,7 +427,7 @@ def _cut_at_digits(s: str) -> str:
 
 _STAT_RE = re.compile(r"\b(stat|emergen\w*|same[- ]day|immediate\w*|today|now)\b", re.I)
 _ROUTINE_RE = re.compile(
-    r"\b(routine|non[- ]?urgent|not urgent|standard|elective|normal|regular|next available|no rush)\b", re.I
+    r"\b(routine|non\W{0,3}urgent|not\W{0,3}urgent|standard|elective|normal|regular|next available|no rush)\b", re.I
 )
 _URGENT_RE = re.compile(r"\b(urgent\w*|asap|a\.s\.a\.p|expedite\w*|priority|high|soon|rush)\b", re.I)
 _WITHIN_RE = re.compile(r"within\s+(\d+)\s*(h|hr|hrs|hour|hours|d|day|days|wk|wks|week|weeks)\b", re.I)
