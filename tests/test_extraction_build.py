@@ -250,7 +250,9 @@ def test_build_prediction_low_confidence_goes_to_review() -> None:
         "low_confidence:member_id", "low_confidence:intent",
     ]
     assert ref.fields.member_id == "W238849102"  # critical values stay for the reviewer
-    strict = cal.model_copy(update={"intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False})
+    # the page prints "93306": with the printed orders off, nothing is listed
+    strict = cal.model_copy(update={"intent_thresholds": dict.fromkeys(INTENTS, 0.6), "printed_order_fallback": False,
+                                    "printed_codes_ordered": False})
     assert "missing:intent" in build_prediction(raw, strict, "x.pdf", "sha256:1", today=TODAY).referrals[0].review.reasons
     # with the fallback, the page's printed CPT 93306 gives the intent back, still for a person to confirm
     printed = build_prediction(raw, strict.model_copy(update={"printed_order_fallback": True}), "x.pdf", "sha256:1", today=TODAY)
@@ -443,8 +445,9 @@ def test_cpt_fusion_fitted_when_the_intent_head_misses_what_the_cpt_says() -> No
     missed = build_prediction(raws[2], cal, "d", "sha256:d", today=TODAY).referrals[0]
     assert [i.label for i in missed.intents] == ["echo_tte"]
     assert missed.intents[0].confidence > 0.9
-    # without fusion (and without the printed-order fallback, which would read the same code) it is missed
-    no_fusion = cal.model_copy(update={"cpt_intent_fusion": False, "printed_order_fallback": False})
+    # without fusion (and without the printed orders, which would read the same code) it is missed
+    no_fusion = cal.model_copy(update={"cpt_intent_fusion": False, "printed_order_fallback": False,
+                                       "printed_codes_ordered": False})
     unfused = build_prediction(raws[2], no_fusion, "d", "sha256:d", today=TODAY)
     assert "echo_tte" not in [i.label for i in unfused.referrals[0].intents]
     consult = build_prediction(raws[1], cal, "d", "sha256:d", today=TODAY).referrals[0]

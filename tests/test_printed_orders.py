@@ -116,7 +116,8 @@ def test_build_prediction_falls_back_when_nothing_is_listed_or_no_order_was_read
     # listed at its listing threshold, so that it passes it as the contract's intents do
     strict = Calibration(intent_thresholds=dict.fromkeys(INTENTS, 0.7))
     assert [i.confidence for i in build_prediction(raw, strict, "x.tif", "sha256:1").referrals[0].intents] == [0.7]
-    off = build_prediction(raw, Calibration(printed_order_fallback=False), "x.tif", "sha256:1").referrals[0]
+    off = build_prediction(raw, Calibration(printed_order_fallback=False, printed_codes_ordered=False), "x.tif",
+                           "sha256:1").referrals[0]
     assert off.intents == [] and "missing:intent" in off.review.reasons
     # the head lists an intent but the tagger read no order: the printed code replaces the head's guess
     head = silent.copy()
@@ -124,13 +125,30 @@ def test_build_prediction_falls_back_when_nothing_is_listed_or_no_order_was_read
     guessed = RawDocumentOutput(pages=raw.pages, referral_pages=[[0]], intent_logits=[head])
     ref = build_prediction(guessed, Calibration(), "x.tif", "sha256:1").referrals[0]
     assert [i.label for i in ref.intents] == ["device_check"] and "low_confidence:intent" in ref.review.reasons
-    # the tagger read an order ("office visit"): the head's listing stands, the printed code adds nothing
+    # the tagger read an order ("office visit"): the head's listing stands, and the printed code the tagger
+    # missed adds its order, for a person to confirm; a service name alone adds nothing
     read = _silent_page(words("Referral : office visit - 93288 - Emergent"))
     read.tag_logits[2:4] = 0.0
     read.tag_logits[2, BIO_LABELS.index("B-PROCEDURE")] = 8.0
     read.tag_logits[3, BIO_LABELS.index("I-PROCEDURE")] = 8.0
     raw2 = RawDocumentOutput(pages=[read], referral_pages=[[0]], intent_logits=[head])
-    assert [i.label for i in build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
+    both = build_prediction(raw2, Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert [i.label for i in both.intents] == ["consult", "device_check"]
+    assert "low_confidence:intent" in both.review.reasons
+    no_codes = Calibration(printed_codes_ordered=False)
+    assert [i.label for i in build_prediction(raw2, no_codes, "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
+    named = _silent_page(words("Referral : office visit - PPM check - Emergent"))
+    named.tag_logits[2:4] = read.tag_logits[2:4]
+    raw3 = RawDocumentOutput(pages=[named], referral_pages=[[0]], intent_logits=[head])
+    assert [i.label for i in build_prediction(raw3, Calibration(), "x.tif", "sha256:1").referrals[0].intents] == ["consult"]
+
+
+def test_printed_codes_name_their_orders_unless_they_are_a_menu() -> None:
+    from cardio_intake.extraction.printed_orders import printed_code_intents
+
+    assert printed_code_intents(["Holter", "94229", "(slip", "of", "93229)", "TTE", "93306."]) == {"rhythm_monitor", "echo_tte"}
+    menu = ["93306", "93350", "78452", "93015", "75574"]  # a checkbox sheet prints every service it offers
+    assert printed_code_intents(menu) == set()
 
 
 def test_history_pages_are_not_read() -> None:

@@ -25,6 +25,7 @@ from cardio_intake.extraction.printed_orders import (
     HISTORY_PAGE_TYPES,
     MAX_PRINTED_INTENTS,
     cpt_code_intent,
+    printed_code_intents,
     printed_order_intents,
 )
 from cardio_intake.extraction.printed_page import PrintedPage
@@ -269,6 +270,12 @@ def orders_read(spans: Sequence[Span]) -> bool:
     return any(s.type in ("PROCEDURE", "CPT") for s in spans)
 
 
+def _listed_as_printed(label: str, calibration: Calibration) -> IntentPrediction:
+    """An intent read off the printed words, listed at its listing threshold: the contract lists only what passes
+    it, and no model stands behind it to say more."""
+    return IntentPrediction(label=label, confidence=calibration.intent_thresholds.get(label, 0.5))  # type: ignore[arg-type]
+
+
 def build_prediction(
     raw: RawDocumentOutput,
     calibration: Calibration,
@@ -293,15 +300,17 @@ def build_prediction(
         # vetoed: the head listed an order the read ones leave out; it is dropped, and a person looks
         evidence = referral_intent_evidence(ref_spans, calibration)
         intents, vetoed = intent_listing(logits, calibration, evidence)
+        words = [w for p in page_idx if pages[p].type not in HISTORY_PAGE_TYPES for w in raw.pages[p].words]
         printed = False
-        if calibration.printed_order_fallback and (not intents or not orders_read(ref_spans)):
-            words = [w for p in page_idx if pages[p].type not in HISTORY_PAGE_TYPES for w in raw.pages[p].words]
-            if found := printed_order_intents(words, _order_terms()):
-                intents = [
-                    IntentPrediction(label=label, confidence=calibration.intent_thresholds.get(label, 0.5))  # type: ignore[arg-type]
-                    for label in found
-                ]
-                printed = True
+        if calibration.printed_codes_ordered and (coded := printed_code_intents(words) - {i.label for i in intents}):
+            # a code the tagger doubted ("94229" at 0.48, an OCR slip of 93229) still orders its service
+            intents += [_listed_as_printed(label, calibration) for label in sorted(coded, key=INTENTS.index)]
+            printed = True
+        if calibration.printed_order_fallback and (not intents or not orders_read(ref_spans)) and (
+            found := printed_order_intents(words, _order_terms())
+        ):
+            intents = [_listed_as_printed(label, calibration) for label in found]
+            printed = True
         # every referral orders something: with nothing listed and nothing printed, the likeliest intent, for a
         # person to confirm (an empty list is always wrong)
         guessed = False

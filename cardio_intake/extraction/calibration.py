@@ -254,6 +254,12 @@ class Calibration(BaseModel):
         description="no order, CPT code, diagnosis, ICD-10 code or urgency is read on a page typed as a clinical note "
         "or a test result: they name these as history (extraction/build.py page_spans); not fitted",
     )
+    printed_codes_ordered: bool = Field(
+        default=True,
+        description="a CPT code printed on a referral's pages that are not history, in a contract range or one OCR "
+        "slip from one, lists its intent where the model did not (none where the codes name more than a referral "
+        "orders), still sent to review (extraction/printed_orders.py printed_code_intents); not fitted",
+    )
     tag_repeats: bool = Field(
         default=True,
         description="the exact words of a name, date of birth, phone, MRN, member or group ID, referring provider, NPI or "
