@@ -529,6 +529,8 @@ def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
     assert texts(["Timeframe:"], "PROCEDURE") == []
     assert texts(["Martinez,", "Juan", "Fax:"], "REFERRING_PROVIDER") == ["Martinez, Juan"]
     assert texts(["Anthem", "-"], "PAYER") == ["Anthem"]
+    assert texts(["Cigna", "facie"], "PAYER") == ["Cigna"]  # a card's garbled line in lower case alone
+    assert texts(["Blue", "Cross", "of", "Idaho"], "PAYER") == ["Blue Cross of Idaho"]
     assert texts(["Nguyen", "Wood", "D.O.B."], "PATIENT_NAME") == ["Nguyen Wood"]
     assert texts(["BARNES,", "ANA", "Bitrh"], "PATIENT_NAME") == ["BARNES, ANA"]
     assert texts(["Taylor,", "Tyrone", "eikTH"], "PATIENT_NAME") == ["Taylor, Tyrone"]

@@ -661,14 +661,20 @@ def _off_case(name: Sequence[str], word: str) -> bool:
     return len(letters) > 3 and all(ch.isupper() for ch in letters) and any(ch.islower() for ch in word)
 
 
+def _lower_case_only(word: str) -> bool:
+    """A word of letters none of which is a capital, and no digit ("facie", "of")."""
+    return any(ch.isalpha() for ch in word) and not any(ch.isupper() or ch.isdigit() for ch in word)
+
+
 def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
     """Diagnosis and order spans without the label words at their end (:func:`_label_word`; one that is
     nothing else is no entity); a name without the date-of-birth label it ran into ("Nguyen Wood D.O.B."), and
     one written last name first without a last word that is the next field's label ("Martinez, Juan Fax:"; a
     credential stays: "Sandra Baker, DO:", as does "Hall, Andrew:") or, for a patient, written unlike the name
     (:func:`_off_case`: a label OCR garbled, "BARNES, ANA Bitrh"); a payer without the marks after it ("Anthem -",
-    a straight-through referral lost). No gold diagnosis or order span of every corpus here ends in such a word,
-    nor any payer in a mark, nor any name in a date-of-birth label; the names that end in a colon end in a name or
+    a straight-through referral lost) or a word in lower case alone ("Cigna facie", a card's garbled line). No gold
+    diagnosis or order span of every corpus here ends in such a word, nor any payer in a mark or a lower-case word
+    (plans name "of", never end in it), nor any name in a date-of-birth label; the names that end in a colon end in a name or
     a credential, and of the 1,170 gold patient names only "Olga De laCruz", not written last name first, ends in
     a word written unlike the rest."""
     out = []
@@ -679,7 +685,7 @@ def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float
             if e == s:
                 continue
         elif t == "PAYER":
-            while e - s > 1 and _marks_only(words[e - 1]):
+            while e - s > 1 and (_marks_only(words[e - 1]) or _lower_case_only(words[e - 1])):
                 e -= 1
         elif t in NAME_TYPES:
             if e - s >= 2 and _DOB_LABEL.fullmatch(words[e - 1]):
