@@ -137,3 +137,16 @@ def test_a_referral_with_its_payer_but_no_member_id_takes_the_printed_one() -> N
     assert "low_confidence:member_id" in ref.review.reasons and "low_confidence:payer" not in ref.review.reasons
     off = build_prediction(_referral(items), Calibration(printed_member_id_fallback=False), "x.tif", "sha256:1")
     assert off.referrals[0].fields.member_id is None and "missing:member_id" in off.referrals[0].review.reasons
+
+
+def test_a_member_id_of_none_of_the_payers_shapes_gives_way_to_a_printed_one_that_has_one() -> None:
+    # the tagger took the chart number for the member ID and left the Molina ID untagged
+    items = [*patient_block("Maria Gonzalez", "03/14/1952"), ("Insurance:", "O"), ("Molina", "B-PAYER"),
+             ("Healthcare", "I-PAYER"), ("MRN", "O"), ("E1377191", "B-MEMBER_ID"), ("ID", "O"), ("305452509", "O")]
+    ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.fields.member_id == "305452509" and "low_confidence:member_id" in ref.review.reasons
+    off = build_prediction(_referral(items), Calibration(printed_member_id_fallback=False), "x.tif", "sha256:1")
+    assert off.referrals[0].fields.member_id == "E1377191"
+    # an ID of the payer's shape stays, whatever else is printed
+    shaped = [*items[:-3], ("ID", "O"), ("305452509", "B-MEMBER_ID"), ("Ref", "O"), ("305452510", "O")]
+    assert build_prediction(_referral(shaped), Calibration(), "x.tif", "sha256:1").referrals[0].fields.member_id == "305452509"

@@ -235,7 +235,9 @@ def fields_with_printed_fallbacks(
     if fx.fields.payer is None and calibration.printed_payer_fallback:
         # the member ID is chosen again: the payer's ID shapes pick it (spans_to_fields)
         ref_spans, fx = _with_read_span(ref_spans, printed_payer_span(printed()), "payer", calibration, today, fx)
-    if fx.fields.member_id is None and fx.fields.payer is not None and calibration.printed_member_id_fallback:
+    # also where the ID read has none of the payer's shapes (an MRN the tagger took for it): a word that has one wins
+    unshaped = fx.fields.member_id is None or "member_id" in fx.unshaped
+    if unshaped and fx.fields.payer is not None and calibration.printed_member_id_fallback:
         member_id = printed_member_id_span(printed(), shapes_for_payer(fx.fields.payer))
         ref_spans, fx = _with_read_span(ref_spans, member_id, "member_id", calibration, today, fx)
     return ref_spans, fx

@@ -1,4 +1,6 @@
-"""The member ID read straight off a referral's printed words, for the referral the tagger finds none on.
+"""The member ID read straight off a referral's printed words, for the referral the tagger finds none on, or
+only readings of none of the payer's shapes (an MRN "E1377191" taken for a Molina ID: the referral's one word of
+Molina's shape, untagged, is its ID; over the gold tags of the 436 packets here no field changes).
 
 Why: on a form the tagger has not seen it can miss the member ID, or read it as the group number ("Member
 ID 10/10/2025 70541977004" tagged GROUP_NUMBER on a bilingual form), while the payer is read. Most
