@@ -515,6 +515,27 @@ def test_a_diagnosis_broken_on_its_line_before_a_lower_case_word_is_one_item() -
     assert texts(words, ["B-DIAGNOSIS", "I-DIAGNOSIS", "B-DIAGNOSIS"], two_lines) == ["Old MI", "cp"]
 
 
+def test_an_item_cut_at_its_start_grows_back_to_its_capital() -> None:
+    """The tagger dropped a first word OCR garbled: the item grows back over up to two untagged words on its
+    line to the one in capitals; a label, a number, a mark, another span or the line before stop it."""
+
+    def texts(words: list[str], tags: list[str], boxes: list[Box] | None = None) -> list[str]:
+        spans = decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, split_lines=True, drop_non_values=True)
+        return [s.text for s in spans]
+
+    assert texts(["Order:", "Vrendmill", "stress", "echo"], ["O", "O", *span_tags("PROCEDURE", 2)]) == [
+        "Vrendmill stress echo"]
+    words = ["Dx:", "Lncountey", "for", "preprocedural", "examination"]
+    assert texts(words, ["O", "O", "O", *span_tags("DIAGNOSIS", 2)]) == ["Lncountey for preprocedural examination"]
+    assert texts(["Rx", "tress", "echo"], ["O", *span_tags("PROCEDURE", 2)]) == ["tress echo"]
+    assert texts(["Dx:", "fibrillation"], ["O", "B-DIAGNOSIS"]) == ["fibrillation"]
+    assert texts(["I48.91", "-", "fibrillation"], ["B-ICD10", "O", "B-DIAGNOSIS"]) == ["I48.91", "fibrillation"]
+    assert texts(["Seen", "for", "the", "valuation"], ["O", "O", "O", "B-PROCEDURE"]) == ["valuation"]  # no capital near
+    two_lines = ["Holter", "echo"]
+    boxes = [*row_boxes(two_lines[:1]), *row_boxes(two_lines[1:], y=330)]
+    assert texts(two_lines, ["O", "B-PROCEDURE"], boxes) == ["echo"]
+
+
 def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
     """"CAD with angina ICD-10", "Cardiology consult -", "Martinez, Juan Fax:": the next field's label, the
     code system or a dash the tagger ran into; one that is nothing else ("OX:") is no order."""

@@ -177,7 +177,8 @@ def decode_page(
     diagnosis or order, or a form's item number, is no entity (:func:`_drop_non_values`), labels a diagnosis,
     order or name ran into leave it (:func:`_labels_trimmed`), and a name span ends where the name does
     (:func:`_name_edges_mended`), a phone or fax without the words at its ends that hold no digit
-    (:func:`_number_edges_trimmed`); a referring provider's credentials on its line join the name
+    (:func:`_number_edges_trimmed`), an urgency with the negation OCR parted from it (:func:`_negations_joined`) and a
+    diagnosis or order with the first word the tagger dropped (:func:`_starts_grown`); a referring provider's credentials on its line join the name
     (:func:`_credentials_joined`)."""
     if len(words) == 0:
         return []
@@ -205,6 +206,7 @@ def decode_page(
         scored = _number_edges_trimmed(words, scored)
         scored = _numbers_completed(words, boxes, scored)
         scored = _negations_joined(words, boxes, scored)
+        scored = _starts_grown(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
@@ -664,6 +666,36 @@ def _off_case(name: Sequence[str], word: str) -> bool:
 def _lower_case_only(word: str) -> bool:
     """A word of letters none of which is a capital, and no digit ("facie", "of")."""
     return any(ch.isalpha() for ch in word) and not any(ch.isupper() or ch.isdigit() for ch in word)
+
+
+#: The most words a diagnosis or order cut at its start grows back by (_starts_grown)
+START_GROWTH = 2
+#: Words before an item that are labels of the form, not the item's first word ("Rx" | "tress echo")
+_LEADING_LABELS = frozenset({"rx", "dx", "cpt", "icd", "icd-10"})
+
+
+def _starts_grown(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """A diagnosis or order span that starts in lower case grows back over the untagged words before it on its
+    line, up to :data:`START_GROWTH`, to the one that starts in a capital: the tagger dropped a first word OCR
+    garbled ("Vrendmill" | "stress echo", "Lncountey for" | "preprocedural cardiovascular examination"). Items
+    start in capitals (:func:`_goes_on_in_line`); a label, a number, a mark or another span stops it."""
+    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    out = []
+    for t, s, e, c in spans:
+        if t in LINE_TYPES and goes_on_in_lower_case(words[s]):
+            k = s
+            while k > 0 and s - k < START_GROWTH and k - 1 not in taken and on_one_line(boxes[k - 1], boxes[k]):
+                w = words[k - 1]
+                if _label_word(w) or any(ch.isdigit() for ch in w) or w.strip("‘’“”\"'(").lower() in _LEADING_LABELS:
+                    break
+                k -= 1
+                if first_letter(w).isupper():
+                    s = k
+                    break
+        out.append((t, s, e, c))
+    return out
 
 
 def _labels_trimmed(words: Sequence[str], spans: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
