@@ -362,6 +362,19 @@ def test_a_negation_the_urgency_was_read_without_joins_it(non_tag: str) -> None:
     assert [s.text for s in spans] == ["URGENT"]
 
 
+def test_an_urgency_cut_short_takes_the_rest_of_its_phrase() -> None:
+    def texts(words: list[str], tags: list[str]) -> list[str]:
+        return [s.text for s in decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)]
+
+    words = ["Priority:", "Expedite", "-", "within’", "|", "week", "Referring"]
+    assert texts(words, ["O", *span_tags("URGENCY", 3), "O", "O", "O"]) == ["Expedite - within’ | week"]
+    assert texts(["Routine", "next", "avaliable", "Date:"], [*span_tags("URGENCY", 2), "O", "O"]) == [
+        "Routine next avaliable"]
+    # a label after it, or a phrase that is whole, takes nothing
+    assert texts(["URGENT", "-", "Date:"], [*span_tags("URGENCY", 2), "O"]) == ["URGENT -"]
+    assert texts(["Routine", "Referring", "MD"], ["B-URGENCY", "O", "O"]) == ["Routine"]
+
+
 def test_a_negated_urgency_is_routine_however_ocr_spaced_its_hyphen() -> None:
     from cardio_intake.extraction.normalize import normalize_urgency
 

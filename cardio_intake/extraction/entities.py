@@ -207,6 +207,7 @@ def decode_page(
         scored = _numbers_completed(words, boxes, scored)
         scored = _negations_joined(words, boxes, scored)
         scored = _starts_grown(words, boxes, scored)
+        scored = _urgency_tails_completed(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
@@ -456,6 +457,32 @@ def _negations_joined(
         for k, (t, s, e, c) in enumerate(spans)
         if not (t == "URGENCY" and (s, e) in dropped)
     ]
+
+
+#: Last words of an urgency cut short: the phrase goes on ("Expedite - within" | "1 week", "Routine next" | "available")
+_URGENCY_GOES_ON = re.compile(r"within|next|-", re.I)
+#: The most words an urgency cut short takes after it
+URGENCY_TAIL = 2
+
+
+def _urgency_tails_completed(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """An urgency span that ends in a word its phrase goes on after ("within", "next", a dash) takes the untagged
+    words after it on its line, up to :data:`URGENCY_TAIL` and short of a label: the tagger stopped at a word OCR
+    garbled ("Expedite - within’" | "1 week", "Routine next" | "avaliable"). No gold urgency of any corpus here
+    ends in such a word. The span keeps its confidence."""
+    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    out = []
+    for t, s, e, c in spans:
+        if t == "URGENCY" and _URGENCY_GOES_ON.fullmatch(words[e - 1].strip("‘’“”\"'.,;|")):
+            k = e
+            while k < len(words) and k - e < URGENCY_TAIL and k not in taken and on_one_line(boxes[k - 1], boxes[k]) \
+                    and not words[k].endswith(":"):
+                k += 1
+            e = k
+        out.append((t, s, e, c))
+    return out
 
 
 def _credentials_joined(
