@@ -549,6 +549,22 @@ def test_an_item_cut_at_its_start_grows_back_to_its_capital() -> None:
     assert texts(two_lines, ["O", "B-PROCEDURE"], boxes) == ["echo"]
 
 
+def test_a_surname_alone_takes_the_given_names_after_it_on_its_line() -> None:
+    def texts(words: list[str], tags: list[str], boxes: list[Box] | None = None) -> list[str]:
+        spans = decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+        return [s.text for s in spans if s.type == "PATIENT_NAME"]
+
+    assert texts(["Patient:", "Novak.", "Eugene", "DOB:"], ["O", "B-PATIENT_NAME", "O", "O"]) == ["Novak. Eugene"]
+    assert texts(["KING.", "AMA", "A", "F"], ["B-PATIENT_NAME", "O", "O", "O"]) == ["KING. AMA A"]  # two at most
+    # a credential, a label, a word in lower case, the next line or a whole name stop it
+    assert texts(["Novak,", "MD"], ["B-PATIENT_NAME", "O"]) == ["Novak,"]
+    assert texts(["Novak,", "D.O.B."], ["B-PATIENT_NAME", "O"]) == ["Novak,"]
+    assert texts(["Novak,", "seen"], ["B-PATIENT_NAME", "O"]) == ["Novak,"]
+    assert texts(["Novak,", "Eugene"], ["B-PATIENT_NAME", "O"], [*row_boxes(["Novak,"]), *row_boxes(["Eugene"], y=330)]) == [
+        "Novak,"]
+    assert texts(["Novak,", "Eugene", "Ray"], [*span_tags("PATIENT_NAME", 2), "O"]) == ["Novak, Eugene"]
+
+
 def test_labels_at_the_end_of_an_order_or_name_are_no_part_of_it() -> None:
     """"CAD with angina ICD-10", "Cardiology consult -", "Martinez, Juan Fax:": the next field's label, the
     code system or a dash the tagger ran into; one that is nothing else ("OX:") is no order."""
