@@ -462,6 +462,8 @@ def _negations_joined(
     ]
 
 
+#: Quotes OCR reads around a word (a stray mark beside it on the fax)
+_QUOTES = "‘’“”\"'"
 #: Last words of an urgency cut short: the phrase goes on ("Expedite - within" | "1 week", "Routine next" | "available")
 _URGENCY_GOES_ON = re.compile(r"within|next|-", re.I)
 #: The most words an urgency cut short takes after it
@@ -478,7 +480,7 @@ def _urgency_tails_completed(
     taken = {i for _, s, e, _ in spans for i in range(s, e)}
     out = []
     for t, s, e, c in spans:
-        if t == "URGENCY" and _URGENCY_GOES_ON.fullmatch(words[e - 1].strip("‘’“”\"'.,;|")):
+        if t == "URGENCY" and _URGENCY_GOES_ON.fullmatch(words[e - 1].strip(_QUOTES + ".,;|")):
             k = e
             while k < len(words) and k - e < URGENCY_TAIL and k not in taken and on_one_line(boxes[k - 1], boxes[k]) \
                     and not words[k].endswith(":"):
@@ -747,7 +749,7 @@ def _starts_grown(
             k = s
             while k > 0 and s - k < START_GROWTH and k - 1 not in taken and on_one_line(boxes[k - 1], boxes[k]):
                 w = words[k - 1]
-                if _label_word(w) or any(ch.isdigit() for ch in w) or w.strip("‘’“”\"'(").lower() in _LEADING_LABELS:
+                if _label_word(w) or any(ch.isdigit() for ch in w) or w.strip(_QUOTES + "(").lower() in _LEADING_LABELS:
                     break
                 k -= 1
                 if first_letter(w).isupper():
