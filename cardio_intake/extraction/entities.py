@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -241,6 +241,22 @@ def _span_confidence(probs: np.ndarray, etype: str, start: int, end: int, reduce
 
 
 #: A two-digit word after a member ID joins it when the tagger gave it this much member-ID probability.
+def _words_taken(spans: Sequence[tuple[str, int, int, float]]) -> set[int]:
+    """The indices of the words some span holds."""
+    return {i for _, s, e, _ in spans for i in range(s, e)}
+
+
+def _grown_right(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], taken: set[int], end: int, limit: int,
+    fits: Callable[[str], bool],
+) -> int:
+    """The end of a span at ``end`` grown over the untagged words after it on its line that ``fits``, up to ``limit``."""
+    k = end
+    while k < len(words) and k - end < limit and k not in taken and on_one_line(boxes[k - 1], boxes[k]) and fits(words[k]):
+        k += 1
+    return k
+
+
 SUFFIX_MIN_PROB = 0.1
 
 
@@ -252,7 +268,7 @@ def _member_id_suffixes(
     subscriber-plus-dependent numbers), joins the ID where the tagger was in two minds about it (the suffix
     looks like a stray number, so it is read as "O" at 0.6-0.7). The span's confidence is recomputed over both
     words, so a doubtful suffix leaves the ID for a person to check."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if (
@@ -420,7 +436,7 @@ def _numbers_completed(
     "(518)" | "351-6381", "1-816-83" | "/-1450"; 7 false and 7 missed numbers of the default seed-20 model on the
     84 held-out documents of data/bench7 + fresh7). Gold leaves such a tail untagged 4 times in 2,034 phone and
     fax spans of every corpus here (an alignment slip, "279.235" | "3612"). The span keeps its confidence."""
-    covered = {i for _, s, e, _ in spans for i in range(s, e)}
+    covered = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if t in NUMBER_TYPES and not _valid_value(t, words, s, e):
@@ -447,7 +463,7 @@ def _negations_joined(
     own ("Non" | "urgent" where OCR parted "Non-urgent"): alone, "urgent" says the opposite of the form, and
     the field read an urgent order where a routine one was written. No gold urgency of any corpus here has a
     negation before it, and gold tags "Non urgent" as one span. The span keeps its confidence."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     pieces = {(s, e) for t, s, e, _ in spans if t == "URGENCY"}
     grown: dict[int, int] = {}  # span index -> its new start
     for k, (t, s, _, _) in enumerate(spans):
@@ -477,15 +493,11 @@ def _urgency_tails_completed(
     words after it on its line, up to :data:`URGENCY_TAIL` and short of a label: the tagger stopped at a word OCR
     garbled ("Expedite - within’" | "1 week", "Routine next" | "avaliable"). No gold urgency of any corpus here
     ends in such a word. The span keeps its confidence."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if t == "URGENCY" and _URGENCY_GOES_ON.fullmatch(words[e - 1].strip(_QUOTES + ".,;|")):
-            k = e
-            while k < len(words) and k - e < URGENCY_TAIL and k not in taken and on_one_line(boxes[k - 1], boxes[k]) \
-                    and not words[k].endswith(":"):
-                k += 1
-            e = k
+            e = _grown_right(words, boxes, taken, e, URGENCY_TAIL, lambda w: not w.endswith(":"))
         out.append((t, s, e, c))
     return out
 
@@ -498,6 +510,11 @@ _GIVEN_NAME = re.compile(r"[A-Z][A-Za-z'-]*\.?")
 GIVEN_NAME_WORDS = 2
 
 
+def _given_name(word: str) -> bool:
+    """A first name or initial, no credential and no date-of-birth label."""
+    return _GIVEN_NAME.fullmatch(word) is not None and not is_credential(word) and not _DOB_LABEL.fullmatch(word)
+
+
 def _given_names_joined(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
@@ -506,15 +523,11 @@ def _given_names_joined(
     label: the tagger stopped at the comma (or the period OCR read for it), and the field lost the first name
     (two wrong patient names of the default seed-21 model on the 44 held-out documents of data/fresh11). Of the
     2,132 gold names of every corpus here, two one-word ones end so before a capitalised word on their line."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if t in NAME_TYPES and e - s == 1 and _SURNAME_FIRST.fullmatch(words[s]) and not is_credential(words[s]):
-            k = e
-            while k < len(words) and k - e < GIVEN_NAME_WORDS and k not in taken and on_one_line(boxes[k - 1], boxes[k]) \
-                    and _GIVEN_NAME.fullmatch(words[k]) and not is_credential(words[k]) and not _DOB_LABEL.fullmatch(words[k]):
-                k += 1
-            e = k
+            e = _grown_right(words, boxes, taken, e, GIVEN_NAME_WORDS, _given_name)
         out.append((t, s, e, c))
     return out
 
@@ -526,7 +539,7 @@ def _credentials_joined(
     join the span where the tagger stopped at the name: the name as written carries them (the contract's
     "Dr. Alan Whitfield, MD"), and the field's normaliser strips them again. The confidence stays the name's:
     a credential says nothing about whose name it is."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if t == "REFERRING_PROVIDER":
@@ -742,7 +755,7 @@ def _starts_grown(
     line, up to :data:`START_GROWTH`, to the one that starts in a capital: the tagger dropped a first word OCR
     garbled ("Vrendmill" | "stress echo", "Lncountey for" | "preprocedural cardiovascular examination"). Items
     start in capitals (:func:`_goes_on_in_line`); a label, a number, a mark or another span stops it."""
-    taken = {i for _, s, e, _ in spans for i in range(s, e)}
+    taken = _words_taken(spans)
     out = []
     for t, s, e, c in spans:
         if t in LINE_TYPES and goes_on_in_lower_case(words[s]):
