@@ -602,6 +602,10 @@ def test_readings_run_together_by_ocr_are_the_spaced_value() -> None:
     # readings that differ in more than spacing stay apart: the most confident wins as before
     fx = spans_to_fields([_span("PATIENT_NAME", "Jenkins, Yuki", 1.0), _span("PATIENT_NAME", "Jenkins, Yuki W", 0.9)])
     assert fx.fields.patient_name == "Jenkins, Yuki"
+    # a payer is written as the directory spells it, whichever reading has more spaces
+    payers = [_span("PAYER", "Aetna Medicare Advantage", 0.99), _span("PAYER", "Aetna Medi are Advantage", 0.96)]
+    assert spans_to_fields(payers).fields.payer == "Aetna Medicare Advantage"
+    assert spans_to_fields(payers[1:]).fields.payer == "Aetna Medi Care Advantage"  # alone, as read and mended
 
 
 def test_a_payer_of_the_directory_wins_over_a_more_confident_reading_of_none() -> None:

@@ -35,7 +35,7 @@ from cardio_intake.extraction.member_ids import (
     shapes_for_payer,
 )
 from cardio_intake.extraction.normalize import is_credential, normalize_field, normalize_name
-from cardio_intake.extraction.payer_words import complete_payer
+from cardio_intake.extraction.payer_words import complete_payer, directory_spelling
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
 from cardio_intake.schemas import EntityPrediction, Fields
 
@@ -929,16 +929,20 @@ def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
     return sum(sum(confs) * _similarity(value, other) for other, confs in groups.items())
 
 
-def spaced_variants(readings: Sequence[tuple[Span, object]]) -> list[tuple[Span, object]]:
+def spaced_variants(
+    readings: Sequence[tuple[Span, object]], spelled: Callable[[str], bool] = lambda v: False
+) -> list[tuple[Span, object]]:
     """Readings of one text that differ only in spaces (and case) are one value, written with the most
     spaces: OCR runs two words together on one page far more often than it splits one ("Jenkins,
     YukiW" on the card, "Jenkins, Yuki W" on the order), and the run-together reading must neither win
-    on its confidence nor split the field's support."""
+    on its confidence nor split the field's support. A reading ``spelled`` as it should be comes first: a
+    payer as the directory writes it ("Aetna Medicare Advantage" against "Aetna Medi Care Advantage", a word
+    repair of OCR's "Medi are")."""
     best: dict[str, str] = {}
     for _, v in readings:
         if isinstance(v, str):
             k = "".join(v.split()).casefold()
-            if k not in best or v.count(" ") > best[k].count(" "):
+            if k not in best or (spelled(v), v.count(" ")) > (spelled(best[k]), best[k].count(" ")):
                 best[k] = v
     return [(s, best["".join(v.split()).casefold()] if isinstance(v, str) else v) for s, v in readings]
 
@@ -1034,7 +1038,7 @@ def spans_to_fields(
             # over one that is none ("BC" at 0.74 against "Devoted Health" at 0.49)
             valid = [(s, v) for s, v in valid if known_payer(str(v))] or valid
         if name not in LIST_FIELDS:
-            valid = spaced_variants(valid)
+            valid = spaced_variants(valid, directory_spelling if name == "payer" else lambda v: False)
         if not valid:
             # every reading invalid, or (a re-typed member ID) none of the payer's shape
             result.invalid[name] = next((n.reason for _, n in normalized if n.reason), None) or "not of the payer's shape"

@@ -91,6 +91,12 @@ def directory_phrases(policies_dir: Path | None = None) -> dict[str, str]:
     return phrases
 
 
+def directory_spelling(text: str) -> bool:
+    """``text`` is a payer or plan name spelled, spaces included, as the directory writes it (case aside)."""
+    spelled = directory_phrases().get(word_key(text))
+    return spelled is not None and spelled.casefold() == " ".join(text.split()).casefold()
+
+
 def _closest(key: str, words: dict[str, str]) -> str | None:
     if len(key) < MIN_LENGTH:
         return None
