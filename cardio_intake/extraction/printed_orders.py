@@ -1,5 +1,6 @@
 """Intents read straight off a referral's printed words, for the referral the model lists nothing for or
-whose orders the tagger read none of.
+whose orders the tagger read none of; and, for every referral, the services its printed CPT codes order that the
+model did not list (:func:`printed_code_intents`: a code the tagger doubted still orders its service).
 
 Why: every referral orders at least one service, yet on a layout the tagger has not seen it can miss
 the order line altogether (no PROCEDURE or CPT span), and the intent head, pooled over the pages,
