@@ -930,7 +930,7 @@ def support(value: object, groups: Mapping[object, Sequence[float]]) -> float:
 
 
 def spaced_variants(
-    readings: Sequence[tuple[Span, object]], spelled: Callable[[str], bool] = lambda v: False
+    readings: Sequence[tuple[Span, object]], spelled: Callable[[str], bool] | None = None
 ) -> list[tuple[Span, object]]:
     """Readings of one text that differ only in spaces (and case) are one value, written with the most
     spaces: OCR runs two words together on one page far more often than it splits one ("Jenkins,
@@ -938,11 +938,14 @@ def spaced_variants(
     on its confidence nor split the field's support. A reading ``spelled`` as it should be comes first: a
     payer as the directory writes it ("Aetna Medicare Advantage" against "Aetna Medi Care Advantage", a word
     repair of OCR's "Medi are")."""
+    def rank(v: str) -> tuple[bool, int]:
+        return (spelled is not None and spelled(v), v.count(" "))
+
     best: dict[str, str] = {}
     for _, v in readings:
         if isinstance(v, str):
             k = "".join(v.split()).casefold()
-            if k not in best or (spelled(v), v.count(" ")) > (spelled(best[k]), best[k].count(" ")):
+            if k not in best or rank(v) > rank(best[k]):
                 best[k] = v
     return [(s, best["".join(v.split()).casefold()] if isinstance(v, str) else v) for s, v in readings]
 
@@ -1038,7 +1041,7 @@ def spans_to_fields(
             # over one that is none ("BC" at 0.74 against "Devoted Health" at 0.49)
             valid = [(s, v) for s, v in valid if known_payer(str(v))] or valid
         if name not in LIST_FIELDS:
-            valid = spaced_variants(valid, directory_spelling if name == "payer" else lambda v: False)
+            valid = spaced_variants(valid, directory_spelling if name == "payer" else None)
         if not valid:
             # every reading invalid, or (a re-typed member ID) none of the payer's shape
             result.invalid[name] = next((n.reason for _, n in normalized if n.reason), None) or "not of the payer's shape"
