@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cardio_intake.labels import BIO_LABELS
-from cardio_intake.model.alignment import IGNORE_INDEX, align_words
+from cardio_intake.model.alignment import IGNORE_INDEX, align_words, reading_text
 from cardio_intake.model.artifacts import load_tokenizer
 from cardio_intake.model.spec import EncoderShape, ModelSpec, default_base_model
 from cardio_intake.model.weights import LAYOUT_ONLY_KEYS, map_checkpoint_keys
@@ -47,6 +47,20 @@ def test_align_words_keeps_words_that_tokenize_to_nothing(tokenizer) -> None:  #
     assert a.first_token == [0, 1, 2]
     assert a.input_ids[1] == tokenizer.unk_token_id
     assert a.labels == [1, 2, 3]
+
+
+def test_align_words_reads_a_word_without_the_ocr_marks_before_it(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """"_07/12/1960" (a form's underline) is read as "07/12/1960": the mark would be the first sub-token, the one
+    that carries the word's tag. A word of marks alone, and a phone's "(", stay as they are."""
+    assert reading_text("_07/12/1960") == "07/12/1960"
+    assert reading_text("|(804)") == "(804)"
+    assert reading_text("‘High") == "High"
+    assert reading_text("(804)") == "(804)"
+    assert reading_text("---") == "---"
+    marked = align_words(tokenizer, ["DOB", "_07/12/1960"], [[0, 0, 1, 1]] * 2, [0, 1])
+    clean = align_words(tokenizer, ["DOB", "07/12/1960"], [[0, 0, 1, 1]] * 2, [0, 1])
+    assert marked.input_ids == clean.input_ids
+    assert marked.input_ids != align_words(tokenizer, ["DOB", "07/12/1961"], [[0, 0, 1, 1]] * 2).input_ids
 
 
 def test_align_words_rejects_mismatched_lengths(tokenizer) -> None:  # type: ignore[no-untyped-def]
