@@ -502,6 +502,25 @@ def test_a_phone_or_fax_loses_the_wordy_ends_when_its_digits_are_a_number_alone(
     assert one(["BOA", "469", "4675"], "PATIENT_PHONE") == "BOA 469 4675"
 
 
+def test_a_date_run_on_into_the_next_box_ends_where_the_date_does() -> None:
+    """"01-Dec-1989" | "1-984-970-8398": the tagger ran a date of birth on into the phone after it."""
+
+    def one(words: list[str], etype: str = "PATIENT_DOB", drop: bool = True) -> str:
+        (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=drop)
+        return span.text
+
+    assert one(["01-Dec-1989", "1-984-970-8398"]) == "01-Dec-1989"
+    assert one(["01-Dec-1989", "1-984-970-8398"], drop=False) == "01-Dec-1989 1-984-970-8398"
+    assert one(["October", "9,", "1990", "919"]) == "October 9, 1990"
+    assert one(["2/16/71", "2-D"]) == "2/16/71"
+    assert one(["11/30/2026", "P.001"], "REFERRAL_DATE") == "11/30/2026"
+    # a valid date stays whole, and so does a year OCR parted in two
+    assert one(["October", "9,", "1990"]) == "October 9, 1990"
+    assert one(["04/01/19", "76"]) == "04/01/19 76"
+    # nothing of it is a date: nothing to cut at
+    assert one(["Sep", "21,", "100,"]) == "Sep 21, 100,"
+
+
 # --- diagnoses and orders the tagger broke or ran on -------------------------------------------------
 
 def test_a_diagnosis_broken_on_its_line_before_a_lower_case_word_is_one_item() -> None:
