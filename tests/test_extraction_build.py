@@ -484,8 +484,10 @@ def test_read_orders_veto_the_heads_unsupported_intents() -> None:
     # a stray line read as an order at 0.35 ("CARDIOLOGY" in a letterhead at 0.44 x P(consult) 0.8) does not
     faint = IntentEvidence(cpt={"echo_tte": 0.99}, orders={"rhythm_monitor": 0.35})
     assert [i.label for i in intent_predictions(logits, cal, faint)] == ["echo_tte"]
-    # orders not read (nothing at 0.8): the head's guesses stand
-    unread = IntentEvidence(cpt={"echo_tte": 0.7})
+    # an order read at 0.7 ("Pacemaker programming" at 0.78 on a new form) is read: the head's monitor beside it goes
+    assert [i.label for i in intent_predictions(logits, cal, IntentEvidence(cpt={"echo_tte": 0.7}))] == ["echo_tte"]
+    # orders not read (nothing at 0.6): the head's guesses stand
+    unread = IntentEvidence(cpt={"echo_tte": 0.5})
     assert unsupported_intents(unread) == set()
     assert {i.label for i in intent_predictions(logits, cal, unread)} == {"echo_tte", "rhythm_monitor"}
     # in a prediction, the dropped guess sends the referral to a person

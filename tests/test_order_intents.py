@@ -139,6 +139,22 @@ def test_evidence_is_span_confidence_times_probability() -> None:
     assert max(evidence.values()) == evidence["rhythm_monitor"]  # the name span is not an order line
 
 
+def test_a_line_that_names_a_service_is_evidence_for_it_at_the_lines_confidence() -> None:
+    """"STRESS ECHO W/.ECG MONITORING": the service's term, word for word, whatever the rest of the line says; a term
+    inside a longer one counts for the longer one only; lines that name none, and other spans, give nothing."""
+    from cardio_intake.extraction.order_intents import named_order_evidence
+
+    terms = {"stress_echo": ["stress echo"], "echo_tte": ["echo", "TTE"], "rhythm_monitor": ["Holter monitor"]}
+
+    def span(text: str, conf: float, etype: str = "PROCEDURE") -> Span:
+        return Span(type=etype, text=text, page=1, bbox=(0, 0, 1, 1), confidence=conf, word_indices=[0])
+
+    evidence = named_order_evidence(
+        [span("STRESS ECHO W/.ECG MONITORING", 0.79), span("TTE", 0.5), span("Tte", 0.6), span("Holter", 0.9),
+         span("Holter monitor", 0.99, "DIAGNOSIS")], terms)
+    assert evidence == {"stress_echo": 0.79, "echo_tte": 0.6}
+
+
 def test_fit_calibration_fuses_order_lines_when_the_head_misses_them() -> None:
     """Validation: Holter referrals the head never lists (it says consult-ish nothing), consults it
     gets right. The fit turns order-line fusion on; the fused prediction lists rhythm_monitor."""

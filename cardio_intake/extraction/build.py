@@ -19,7 +19,11 @@ from cardio_intake.extraction.entities import (
     unknown_payers_dropped,
 )
 from cardio_intake.extraction.member_ids import shapes_for_payer
-from cardio_intake.extraction.order_intents import order_intent_evidence, service_order_terms
+from cardio_intake.extraction.order_intents import (
+    named_order_evidence,
+    order_intent_evidence,
+    service_order_terms,
+)
 from cardio_intake.extraction.printed_member_id import printed_member_id_span
 from cardio_intake.extraction.printed_orders import (
     HISTORY_PAGE_TYPES,
@@ -120,8 +124,14 @@ def cpt_intent_evidence(spans: Sequence[Span]) -> dict[str, float]:
 
 
 def referral_intent_evidence(spans: Sequence[Span], calibration: Calibration) -> IntentEvidence:
-    """What the referral's own words say about its intents, besides the intent head."""
-    orders = order_intent_evidence(calibration.order_intents, spans) if calibration.order_intents else {}
+    """What the referral's own words say about its intents, besides the intent head: its CPT codes, and its order
+    lines as the fitted reader scores them or, where a line names a service word for word, at the line's confidence
+    (:func:`named_order_evidence`)."""
+    orders: dict[str, float] = {}
+    if calibration.order_intents:
+        orders = order_intent_evidence(calibration.order_intents, spans)
+        for intent, conf in named_order_evidence(spans, _order_terms()).items():
+            orders[intent] = max(conf, orders.get(intent, 0.0))
     return IntentEvidence(cpt=cpt_intent_evidence(spans), orders=orders)
 
 
@@ -182,8 +192,12 @@ def top_intent(
     return IntentPrediction(label=INTENTS[k], confidence=round(float(probs[k]), 6))  # type: ignore[arg-type]
 
 
-#: A referral's orders count as read when a code or an order line names an intent this surely...
-ORDERS_READ = 0.8
+#: A referral's orders count as read when a code or an order line names an intent this surely (0.8 until 2026-12-07:
+#: "Pacemaker programming" read at 0.78 and "STRESS ECHO W/.ECG MONITORING" at 0.79 left the head's rhythm monitor
+#: and device check listed beside them, and a garbled "New atient visit - caediolo" its cardiac CT; on the 44
+#: documents of data/fresh11, default seed-22 model, those 3 wrong listings went and none came; on the 84 of
+#: data/bench7 + fresh7 and on validation nothing changed)...
+ORDERS_READ = 0.6
 #: ...and then an intent with less support than this from its codes and order lines is not ordered (0.3 until
 #: 2026-12-05: stray spans of a letterhead or a table read as orders at 0.35-0.37, "CARDIOLOGY" at 0.44 x
 #: P(consult) 0.8, "MPI single study" as an EP study, kept three wrong listings of the 84 test documents)...
