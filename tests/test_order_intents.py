@@ -155,6 +155,30 @@ def test_a_line_that_names_a_service_is_evidence_for_it_at_the_lines_confidence(
     assert evidence == {"stress_echo": 0.79, "echo_tte": 0.6}
 
 
+def test_an_order_line_stopped_inside_a_service_name_grows_to_its_end() -> None:
+    """"Transesophageal" | "echo": the tagger stopped inside the name; a line that names its service already, or one
+    the next words would not make a name of, stays; a tagged word, or the next line, is never taken."""
+    from cardio_intake.extraction.order_intents import orders_grown_to_terms
+
+    terms = {"echo_tee": ["transesophageal echo", "TEE"], "echo_tte": ["echo"], "device_check": ["pacemaker interrogation"]}
+
+    def grown(words: list[str], start: int, end: int, boxes: list[tuple[int, int, int, int]] | None = None,
+              others: list[Span] | None = None) -> list[str]:
+        boxes = boxes or [(100 + 80 * i, 300, 170 + 80 * i, 312) for i in range(len(words))]
+        span = Span(type="PROCEDURE", text=" ".join(words[start:end]), page=1, bbox=(0, 0, 1, 1), confidence=0.8,
+                    word_indices=list(range(start, end)))
+        return [s.text for s in orders_grown_to_terms(words, boxes, [span, *(others or [])], terms)]
+
+    assert grown(["Order:", "Transesophageal", "echo", "93312"], 1, 2) == ["Transesophageal echo"]
+    assert grown(["Pacemaker", "device", "interrogation"], 0, 1) == ["Pacemaker"]  # the words make no name
+    assert grown(["Pacemaker", "interrogation", "today"], 0, 1) == ["Pacemaker interrogation"]
+    assert grown(["TEE", "echo"], 0, 1) == ["TEE"]  # a line that names a service already is whole
+    below = [(100, 300, 260, 312), (100, 330, 150, 342)]
+    assert grown(["Transesophageal", "echo"], 0, 1, below) == ["Transesophageal"]
+    tagged = Span(type="CPT", text="echo", page=1, bbox=(0, 0, 1, 1), confidence=0.9, word_indices=[1])
+    assert grown(["Transesophageal", "echo"], 0, 1, others=[tagged])[0] == "Transesophageal"
+
+
 def test_fit_calibration_fuses_order_lines_when_the_head_misses_them() -> None:
     """Validation: Holter referrals the head never lists (it says consult-ish nothing), consults it
     gets right. The fit turns order-line fusion on; the fused prediction lists rhythm_monitor."""

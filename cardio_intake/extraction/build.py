@@ -22,6 +22,7 @@ from cardio_intake.extraction.member_ids import shapes_for_payer
 from cardio_intake.extraction.order_intents import (
     named_order_evidence,
     order_intent_evidence,
+    orders_grown_to_terms,
     service_order_terms,
 )
 from cardio_intake.extraction.printed_member_id import printed_member_id_span
@@ -63,7 +64,8 @@ def likeliest_page_type(page: RawPageOutput) -> str | None:
 
 
 def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) -> list[Span]:
-    """Calibrated spans of one page (``page_number`` 1-based); with ``orders_on_order_pages``, none of
+    """Calibrated spans of one page (``page_number`` 1-based), with ``split_lines`` order lines grown to the service
+    name they stop inside (:func:`orders_grown_to_terms`); with ``orders_on_order_pages``, none of
     :data:`ORDER_PAGE_TYPES_ONLY` on a page typed as history (:data:`HISTORY_PAGE_TYPES`)."""
     if not len(page.words):
         return decode_page(page.words, page.boxes, np.zeros((0, 0)), page_number, "mean")
@@ -74,6 +76,8 @@ def page_spans(page: RawPageOutput, page_number: int, calibration: Calibration) 
         split_lines=calibration.split_lines, complete_payers=calibration.complete_payers,
         retype_invalid=calibration.retype_invalid_spans, drop_non_values=calibration.drop_non_values,
     )
+    if calibration.split_lines:
+        spans = orders_grown_to_terms(page.words, page.boxes, spans, _order_terms())
     if calibration.orders_on_order_pages and likeliest_page_type(page) in HISTORY_PAGE_TYPES:
         spans = [s for s in spans if s.type not in ORDER_PAGE_TYPES_ONLY]
     return spans
