@@ -502,6 +502,24 @@ def test_a_phone_or_fax_loses_the_wordy_ends_when_its_digits_are_a_number_alone(
     assert one(["BOA", "469", "4675"], "PATIENT_PHONE") == "BOA 469 4675"
 
 
+def test_a_diagnosis_takes_the_lower_case_words_the_tagger_left_at_its_end() -> None:
+    """"Abnormal result of other cardiovascular function" | "study": up to two lower-case words of four letters or
+    more after it on its line; a connector, a capital, a number, the next line or a tagged word stays out."""
+
+    def texts(words: list[str], n: int, boxes: list[Box] | None = None, rest: str = "O") -> list[str]:
+        tags = span_tags("DIAGNOSIS", n) + [rest] * (len(words) - n)
+        return [s.text for s in decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, drop_non_values=True)]
+
+    assert texts(["Abnormal", "cardiovascular", "function", "study"], 3) == ["Abnormal cardiovascular function study"]
+    assert texts(["Pal", "pitations", "nocturnal", "episodes"], 1) == ["Pal pitations nocturnal"]  # two at most
+    assert texts(["Chest", "pain", "and", "dyspnea"], 2) == ["Chest pain"]
+    assert texts(["Chest", "pain", "Palpitations"], 2) == ["Chest pain"]
+    assert texts(["Chest", "pain", "2019"], 2) == ["Chest pain"]
+    below = row_boxes(["Chest", "pain"]) + row_boxes(["study"], y=330)
+    assert texts(["Chest", "pain", "study"], 2, below) == ["Chest pain"]
+    assert texts(["Chest", "pain", "study"], 2, rest="B-PROCEDURE") == ["Chest pain", "study"]
+
+
 def test_a_date_run_on_into_the_next_box_ends_where_the_date_does() -> None:
     """"01-Dec-1989" | "1-984-970-8398": the tagger ran a date of birth on into the phone after it."""
 
