@@ -275,6 +275,18 @@ def test_nine_digits_tagged_as_an_npi_become_the_member_id_the_tagger_thought_ne
     assert spans[1].confidence == pytest.approx(probs[2, BIO_LABELS.index("B-MEMBER_ID")] + probs[2, BIO_LABELS.index("I-MEMBER_ID")])
 
 
+def test_a_phone_number_tagged_as_the_chart_number_becomes_the_phone() -> None:
+    """"2167556884" read as the MRN on a new form: ten digits of a North American number are no chart number. A
+    chart number of other digits, or one with letters, stays."""
+    words = ["Phone", "2167556884", "MRN", "1675627", "Acct", "2167556884X"]
+    tags = ["O", "B-MRN", "O", "B-MRN", "O", "B-MRN"]
+    probs = mixed_probs(tags, {1: ("B-PATIENT_PHONE", 0.3), 3: ("B-PATIENT_PHONE", 0.3), 5: ("B-PATIENT_PHONE", 0.3)})
+    spans = decode_page(words, row_boxes(words), probs, 1, retype_invalid=True)
+    assert [(s.type, s.text) for s in spans] == [
+        ("PATIENT_PHONE", "2167556884"), ("MRN", "1675627"), ("MRN", "2167556884X")]
+    assert [s.retyped for s in spans] == [True, False, False]
+
+
 def test_no_type_is_taken_that_the_tagger_gave_no_thought_or_that_takes_any_words() -> None:
     words = ["Fax:", "989869165", "Seguro", "miembro"]
     tags = ["O", "B-PROVIDER_FAX", "O", "B-PAYER"]
