@@ -1,4 +1,4 @@
-"""Fields read off the printed words where the tagger found none: the payer (printed_payer) and the member ID (printed_member_id)."""
+"""Fields read off the printed words where the tagger found none: the payer (printed_payer), the member ID (printed_member_id) and the date of birth (printed_dob)."""
 
 from __future__ import annotations
 
@@ -150,3 +150,36 @@ def test_a_member_id_of_none_of_the_payers_shapes_gives_way_to_a_printed_one_tha
     # an ID of the payer's shape stays, whatever else is printed
     shaped = [*items[:-3], ("ID", "O"), ("305452509", "B-MEMBER_ID"), ("Ref", "O"), ("305452510", "O")]
     assert build_prediction(_referral(shaped), Calibration(), "x.tif", "sha256:1").referrals[0].fields.member_id == "305452509"
+
+
+# --- date of birth -------------------------------------------------------------------------------------
+
+def test_the_date_printed_after_the_patients_name_is_the_date_of_birth() -> None:
+    from cardio_intake.extraction.printed_dob import printed_dob_span
+
+    def read_dob(*lines: str, names: tuple[int, ...] = (1, 2), other: dict[int, str] | None = None) -> str | None:
+        span = printed_dob_span([untagged(*lines, types={**dict.fromkeys(names, "PATIENT_NAME"), **(other or {})})])
+        return span.text if span else None
+
+    assert read_dob("Name SHAH, MARGARET pop 19-Mar-1987 Date June 19, 2026") == "19-Mar-1987"  # the label garbled
+    assert read_dob("Name SHAH, MARGARET", "DOB Oct 9, 1968") == "Oct 9, 1968"  # under the name, over words
+    # not past two words, nor a date a label names as another, nor a date the tagger read as something else
+    assert read_dob("Name SHAH, MARGARET seen at clinic 19-Mar-1987") is None
+    assert read_dob("Name SHAH, MARGARET Referral Date: 05/29/2026") is None
+    assert read_dob("Name SHAH, MARGARET 19-Mar-1987", other={3: "REFERRAL_DATE"}) is None
+    assert read_dob("Name SHAH, MARGARET DOB 19-Mar-1987", names=()) is None  # no name read: nothing to go by
+    # two names followed by two different dates tell nothing; the same date twice is one
+    two = "Name SHAH, MARGARET DOB 19-Mar-1987 Name SHAH, MARGARET DOB 19-Mar-1978"
+    assert read_dob(two, names=(1, 2, 6, 7)) is None
+    same = "Name SHAH, MARGARET DOB 19-Mar-1987 Name SHAH, MARGARET DOB 03/19/1987"
+    assert read_dob(same, names=(1, 2, 6, 7)) == "19-Mar-1987"
+
+
+def test_a_referral_without_a_date_of_birth_takes_the_printed_one_and_goes_to_review() -> None:
+    items = [("Patient:", "O"), ("Maria", "B-PATIENT_NAME"), ("Gonzalez", "I-PATIENT_NAME"), ("pop", "O"),
+             ("03/14/1952", "O"), ("Insurance:", "O"), ("Aetna", "B-PAYER"), ("ID:", "O"), ("W238849102", "B-MEMBER_ID")]
+    ref = build_prediction(_referral(items), Calibration(), "x.tif", "sha256:1").referrals[0]
+    assert ref.fields.patient_dob is not None and ref.fields.patient_dob.isoformat() == "1952-03-14"
+    assert "low_confidence:patient_dob" in ref.review.reasons
+    off = build_prediction(_referral(items), Calibration(printed_dob_fallback=False), "x.tif", "sha256:1")
+    assert off.referrals[0].fields.patient_dob is None and "missing:patient_dob" in off.referrals[0].review.reasons

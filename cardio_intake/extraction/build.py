@@ -25,6 +25,7 @@ from cardio_intake.extraction.order_intents import (
     orders_grown_to_terms,
     service_order_terms,
 )
+from cardio_intake.extraction.printed_dob import printed_dob_span
 from cardio_intake.extraction.printed_member_id import printed_member_id_span
 from cardio_intake.extraction.printed_orders import (
     HISTORY_PAGE_TYPES,
@@ -234,9 +235,9 @@ def fields_with_printed_fallbacks(
     raw: RawDocumentOutput, page_idx: Sequence[int], spans: Sequence[Sequence[Span]], calibration: Calibration,
     today: date | None = None,
 ) -> tuple[list[Span], FieldExtraction]:
-    """The referral's spans and fields, with the payer (``printed_payer``) and then the member ID
-    (``printed_member_id``) read off its printed words where the tagger found none; a field so read is
-    listed as low-confidence: no tag backs it, a person confirms it."""
+    """The referral's spans and fields, with the payer (``printed_payer``), then the member ID
+    (``printed_member_id``) and the date of birth (``printed_dob``) read off its printed words where the tagger
+    found none; a field so read is listed as low-confidence: no tag backs it, a person confirms it."""
     ref_spans = [s for p in page_idx for s in spans[p]]
     if calibration.known_payers_first:
         ref_spans = unknown_payers_dropped(ref_spans)
@@ -258,6 +259,8 @@ def fields_with_printed_fallbacks(
     if unshaped and fx.fields.payer is not None and calibration.printed_member_id_fallback:
         member_id = printed_member_id_span(printed(), shapes_for_payer(fx.fields.payer))
         ref_spans, fx = _with_read_span(ref_spans, member_id, "member_id", calibration, today, fx)
+    if fx.fields.patient_dob is None and calibration.printed_dob_fallback:
+        ref_spans, fx = _with_read_span(ref_spans, printed_dob_span(printed()), "patient_dob", calibration, today, fx)
     return ref_spans, fx
 
 

@@ -254,6 +254,12 @@ class Calibration(BaseModel):
         description="no order, CPT code, diagnosis, ICD-10 code or urgency is read on a page typed as a clinical note "
         "or a test result: they name these as history (extraction/build.py page_spans); not fitted",
     )
+    printed_dob_fallback: bool = Field(
+        default=True,
+        description="a referral the tagger finds no date of birth on takes the one valid date printed within two "
+        "untagged words after its patient name on the name's line (extraction/printed_dob.py), still sent to "
+        "review; not fitted",
+    )
     printed_codes_ordered: bool = Field(
         default=True,
         description="a CPT code printed on a referral's pages that are not history, in a contract range or one OCR "
