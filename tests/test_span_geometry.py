@@ -500,12 +500,17 @@ def test_touching_readings_of_one_value_on_a_line_join() -> None:
     assert "6027648918" in [s.text for s in f_spans]
 
 
+def one_span_text(words: list[str], etype: str, drop: bool = True) -> str:
+    """The text of the one span decoded from ``words`` all tagged ``etype`` (with or without the mending rules)."""
+    (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=drop)
+    return span.text
+
+
 def test_a_phone_or_fax_loses_the_wordy_ends_when_its_digits_are_a_number_alone() -> None:
     """"(HMO) 8168371450": the practice name's end a fax header prints before its number is no part of it."""
 
     def one(words: list[str], etype: str = "PROVIDER_FAX", drop: bool = True) -> str:
-        (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=drop)
-        return span.text
+        return one_span_text(words, etype, drop)
 
     assert one(["(HMO)", "8168371450"]) == "8168371450"
     assert one(["(HMO)", "8168371450"], drop=False) == "(HMO) 8168371450"
@@ -536,8 +541,7 @@ def test_a_date_run_on_into_the_next_box_ends_where_the_date_does() -> None:
     """"01-Dec-1989" | "1-984-970-8398": the tagger ran a date of birth on into the phone after it."""
 
     def one(words: list[str], etype: str = "PATIENT_DOB", drop: bool = True) -> str:
-        (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=drop)
-        return span.text
+        return one_span_text(words, etype, drop)
 
     assert one(["01-Dec-1989", "1-984-970-8398"]) == "01-Dec-1989"
     assert one(["01-Dec-1989", "1-984-970-8398"], drop=False) == "01-Dec-1989 1-984-970-8398"
