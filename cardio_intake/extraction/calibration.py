@@ -257,8 +257,8 @@ class Calibration(BaseModel):
     printed_dob_fallback: bool = Field(
         default=True,
         description="a referral the tagger finds no date of birth on takes the one valid date printed within two "
-        "untagged words after its patient name on the name's line (extraction/printed_dob.py), still sent to "
-        "review; not fitted",
+        "words after its patient name, on its line or the next, in words the tagger left untagged "
+        "(extraction/printed_dob.py), still sent to review; not fitted",
     )
     printed_codes_ordered: bool = Field(
         default=True,

@@ -9,8 +9,9 @@ birth for 328 referrals and another date for 4 (OCR slips of the right one: "9-1
 
 What keeps other dates out: the date's words are in no span the tagger read (a referral date, a phone), they
 start at most :data:`NAME_GAP` words past the name, no word from the name to the date names another date
-("Referral Date:"), and where the referral's names are followed by two different dates none is taken. The span keeps the tagger's own PATIENT_DOB probability, and the
-referral goes to a person (``low_confidence:patient_dob``): the fallback saves the reading, not the review.
+("Referral Date:"), and where the referral's names are followed by two different dates none is taken. The
+span keeps the tagger's own PATIENT_DOB probability, and the referral goes to a person
+(``low_confidence:patient_dob``): the fallback saves the reading, not the review.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ _OTHER_DATE = "date"
 def _name_ends(page: PrintedPage) -> list[int]:
     """The index after each run of words the tagger read as the patient's name."""
     names = sorted(i for i, t in page.word_types.items() if t == "PATIENT_NAME")
-    return [i + 1 for i in names if i + 1 not in page.word_types or page.word_types[i + 1] != "PATIENT_NAME"]
+    return [i + 1 for i in names if page.word_types.get(i + 1) != "PATIENT_NAME"]
 
 
 def _date_after(page: PrintedPage, end: int) -> tuple[int, int] | None:
