@@ -105,3 +105,37 @@ def test_generated_faxes_train_register_and_predict_cli(mlflow_home: Path) -> No
     assert pred.document == Path(packet.file).name and pred.document_id.startswith("sha256:")
     assert len(pred.pages) == len(packet.pages)
     assert f"{bad}: " in res.stderr
+
+
+def test_ensemble_of_two_seeds_recalibrates_logs_and_predicts(mlflow_home: Path) -> None:
+    """`python -m training.ensemble`: two tiny seeds -> one model directory (members/1, ensemble.json,
+    its own calibration), logged to MLflow; the predictor averages both and still meets the contract."""
+    from mlflow import MlflowClient
+
+    from cardio_intake.extraction.calibration import Calibration
+    from cardio_intake.model.predictor import load_predictor
+    from cardio_intake.model.runtime import EnsembleEncoder
+    from training.ensemble import main
+    from training.train import run
+
+    corpus = write_synthetic_corpus(mlflow_home / "corpus", n=12)
+    dirs = [run(_tiny(corpus, mlflow_home / "runs", f"train.seed={s}", f"train.run_name=s{s}",
+                      "tracking.register=false"))["model_dir"] for s in (13, 14)]
+    out = mlflow_home / "ens"
+    assert main(["--config", str(CONFIGS / "tiny.yaml"), "--member", str(dirs[0]), "--out", str(out),
+                 f"data.corpus_dir={corpus}"]) == 2  # one member is not an ensemble: a clear error, no traceback
+    assert main(["--config", str(CONFIGS / "tiny.yaml"), "--member", str(dirs[0]), "--member", str(dirs[1]),
+                 "--out", str(out), f"data.corpus_dir={corpus}"]) == 0
+    info = json.loads((out / "ensemble.json").read_text())
+    assert [m["path"] for m in info["members"]] == [str(d) for d in dirs] and info["members"][1]["training"]
+    assert not (out / "training.json").exists()
+    # the calibration was refitted for the average, not kept from the first member
+    assert Calibration.load(out / "calibration.json") != Calibration.load(dirs[0] / "calibration.json")
+    runs = MlflowClient().search_runs([MlflowClient().get_experiment_by_name("cardio-intake-tiny").experiment_id],
+                                      filter_string="tags.`ensemble.members` != ''")
+    assert len(runs) == 1 and "test/entity_f1" in runs[0].data.metrics
+    predictor = load_predictor(str(out))
+    assert isinstance(predictor.encoder, EnsembleEncoder) and len(predictor.encoder.members) == 2
+    packet = next(iter(read_labels(corpus)))
+    pred = predictor.predict_document(document_of(packet), "p.pdf", "sha256:" + "1" * 64)
+    assert [p.page for p in pred.pages] == list(range(1, len(packet.pages) + 1))

@@ -228,3 +228,80 @@ def test_token_intent_pooling_same_in_training_and_inference() -> None:
         out = model(b.input_ids, b.bbox, b.attention_mask, b.window_page, b.n_pages, [[0, 1], [0]])
     np.testing.assert_allclose(out.intent_logits[0].numpy(), both, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(out.intent_logits[1].numpy(), first, rtol=1e-4, atol=1e-5)
+
+
+def _tiny_encoder(seed: int, **kw: object):  # type: ignore[no-untyped-def]
+    from cardio_intake.model.network import LayoutLMReferralModel
+    from cardio_intake.model.runtime import ReferralEncoder
+
+    torch.manual_seed(seed)
+    spec = tiny_spec(**{"intent_pooling": "tokens", "max_len": 16, "stride": 4, **kw})
+    return ReferralEncoder(LayoutLMReferralModel(spec).eval(), load_tokenizer(default_base_model()), spec)
+
+
+def test_ensemble_averages_its_members_logits_and_each_members_own_intents() -> None:
+    """Tags and page types are the members' mean; a referral's intents are the mean of what each
+    member's own head pools from its own page states (not one head over mixed states)."""
+    from cardio_intake.model.batching import PageInput
+    from cardio_intake.model.runtime import EnsembleEncoder
+
+    pages = [PageInput(words=[f"w{i} echo" for i in range(9)], boxes=[[10 * i, 20, 10 * i + 9, 30] for i in range(9)]),
+             PageInput(words=["holter", "monitor"], boxes=[[0, 0, 5, 5], [6, 0, 9, 5]]),
+             PageInput(words=[], boxes=[])]
+    a, b = _tiny_encoder(0), _tiny_encoder(1)
+    ens = EnsembleEncoder([a, b])
+    la, lb, le = a.encode_pages(pages), b.encode_pages(pages), ens.encode_pages(pages)
+    assert not np.allclose(la[0].tag_logits, lb[0].tag_logits)  # the members really differ
+    for pa, pb, pe in zip(la, lb, le, strict=True):
+        np.testing.assert_allclose(pe.tag_logits, (pa.tag_logits + pb.tag_logits) / 2, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(pe.page_type_logits, (pa.page_type_logits + pb.page_type_logits) / 2, rtol=1e-5, atol=1e-6)
+    split = [[0, 1], [2]]
+    expected = [(x + y) / 2 for x, y in zip(a.intent_logits(la, split), b.intent_logits(lb, split), strict=True)]
+    got = ens.intent_logits(le, split)
+    assert len(got) == 2
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+    raw = ens.raw_document(pages)
+    assert raw.referral_pages == [[0, 1, 2]] and raw.pages[1].words == ["holter", "monitor"]
+    np.testing.assert_allclose(raw.intent_logits[0], ens.intent_logits(le, [[0, 1, 2]])[0], rtol=1e-5, atol=1e-6)
+
+
+def test_ensemble_refuses_members_of_other_label_sets_or_windows() -> None:
+    from cardio_intake.model.runtime import EnsembleEncoder
+
+    with pytest.raises(ValueError, match="at least one"):
+        EnsembleEncoder([])
+    with pytest.raises(ValueError, match="windowing"):
+        EnsembleEncoder([_tiny_encoder(0), _tiny_encoder(1, intents=["consult", "echo_tte"])])
+
+
+def test_ensemble_model_dir_round_trip_and_refusals(tmp_path: Path) -> None:
+    """save_ensemble_dir copies the first member whole and the others' weights under members/; the
+    loaded predictor reads with an EnsembleEncoder whose second member has the second's weights."""
+    from cardio_intake.model.artifacts import (
+        load_model_dir,
+        save_ensemble_dir,
+        save_model_dir,
+        state_dict_equal,
+    )
+    from cardio_intake.model.predictor import Predictor
+    from cardio_intake.model.runtime import EnsembleEncoder, ReferralEncoder
+
+    a, b, other = _tiny_encoder(0), _tiny_encoder(1), _tiny_encoder(2, stride=2)
+    dirs = [save_model_dir(tmp_path / name, enc.model, enc.tokenizer) for name, enc in (("a", a), ("b", b), ("o", other))]
+    with pytest.raises(ValueError, match="two or more"):
+        save_ensemble_dir(tmp_path / "e", dirs[:1])
+    with pytest.raises(ValueError, match="spec differs"):
+        save_ensemble_dir(tmp_path / "e", [dirs[0], dirs[2]])
+    with pytest.raises(FileNotFoundError, match="not a model directory"):
+        save_ensemble_dir(tmp_path / "e", [dirs[0], tmp_path])
+    out = save_ensemble_dir(tmp_path / "e", dirs[:2])
+    assert (out / "members" / "1" / "weights.safetensors").is_file()
+    with pytest.raises(ValueError, match="itself an ensemble"):
+        save_ensemble_dir(tmp_path / "e2", [out, dirs[1]])
+    loaded = load_model_dir(out)
+    assert len(loaded.members) == 1
+    assert state_dict_equal(loaded.model, a.model) and state_dict_equal(loaded.members[0], b.model)
+    predictor = Predictor(loaded)
+    assert isinstance(predictor.encoder, EnsembleEncoder)
+    assert isinstance(Predictor(load_model_dir(dirs[0])).encoder, ReferralEncoder)

@@ -17,7 +17,7 @@ from cardio_intake.extraction.calibration import Calibration
 from cardio_intake.model.artifacts import LoadedModel, is_model_dir, load_model_dir
 from cardio_intake.model.batching import PageInput
 from cardio_intake.model.outputs import RawDocumentOutput, RawPageOutput
-from cardio_intake.model.runtime import PageLogits, ReferralEncoder
+from cardio_intake.model.runtime import EnsembleEncoder, PageEncoder, PageLogits, ReferralEncoder
 from cardio_intake.schemas import Prediction
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,11 @@ def document_id_for(data: bytes) -> str:
 
 class Predictor:
     def __init__(self, loaded: LoadedModel, model_version: str = "unregistered") -> None:
-        self.encoder = ReferralEncoder(loaded.model, loaded.tokenizer, loaded.spec)
+        self.encoder: PageEncoder = ReferralEncoder(loaded.model, loaded.tokenizer, loaded.spec)
+        if loaded.members:
+            self.encoder = EnsembleEncoder(
+                [ReferralEncoder(m, loaded.tokenizer, m.spec) for m in [loaded.model, *loaded.members]]
+            )
         self.calibration: Calibration = loaded.calibration
         self.spec = loaded.spec
         self.model_version = model_version

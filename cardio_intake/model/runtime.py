@@ -28,9 +28,52 @@ class PageLogits:
     #: intent_pooling "tokens": the page's per-intent attention mass (log-sum-exp) and pooled states
     intent_lse: np.ndarray | None = None  # (n_intents,)
     intent_pooled: np.ndarray | None = None  # (n_intents, hidden)
+    #: an ensemble's page: each member's own logits (their intent states live in different spaces)
+    members: tuple[PageLogits, ...] = ()
 
 
-class ReferralEncoder:
+class PageEncoder:
+    """What a predictor needs of an encoder: pages -> logits, referrals -> intent logits, and the
+    assembly of both into a ``RawDocumentOutput`` (shared by one model and an ensemble)."""
+
+    spec: ModelSpec
+
+    def encode_pages(self, pages: Sequence[PageInput]) -> list[PageLogits]:
+        raise NotImplementedError
+
+    def intent_logits(self, logits: Sequence[PageLogits], referral_pages: list[list[int]]) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def assemble(
+        self,
+        pages: Sequence[PageInput],
+        logits: Sequence[PageLogits],
+        split: SplitFn | None = None,
+        model_version: str = "unregistered",
+    ) -> RawDocumentOutput:
+        """One document's page logits (from :meth:`encode_pages`, possibly batched with other
+        documents) -> referral split, intents pooled per referral -> ``RawDocumentOutput``."""
+        raw_pages = [
+            RawPageOutput(
+                words=list(p.words),
+                boxes=[tuple(int(v) for v in b) for b in p.boxes],  # type: ignore[misc]
+                tag_logits=lg.tag_logits,
+                page_type_logits=lg.page_type_logits,
+            )
+            for p, lg in zip(pages, logits, strict=True)
+        ]
+        referral_pages = split(raw_pages) if split and raw_pages else ([list(range(len(pages)))] if pages else [])
+        intents = self.intent_logits(logits, referral_pages)
+        return RawDocumentOutput(raw_pages, referral_pages, intents, model_version=model_version)
+
+    def raw_document(
+        self, pages: Sequence[PageInput], split: SplitFn | None = None, model_version: str = "unregistered"
+    ) -> RawDocumentOutput:
+        """Encode, split into referrals (``split``; default: one referral), pool intents per referral."""
+        return self.assemble(pages, self.encode_pages(pages), split, model_version)
+
+
+class ReferralEncoder(PageEncoder):
     """A model, its tokenizer and spec, in eval mode; thread-compatible for one caller at a time."""
 
     def __init__(self, model: LayoutLMReferralModel, tokenizer: Any, spec: ModelSpec, max_windows: int = 16) -> None:
@@ -110,30 +153,36 @@ class ReferralEncoder:
         reps = torch.from_numpy(np.stack([lg.page_repr for lg in logits])).float()
         return list(self.model.intent_logits(reps, referral_pages).numpy())
 
-    def assemble(
-        self,
-        pages: Sequence[PageInput],
-        logits: Sequence[PageLogits],
-        split: SplitFn | None = None,
-        model_version: str = "unregistered",
-    ) -> RawDocumentOutput:
-        """One document's page logits (from :meth:`encode_pages`, possibly batched with other
-        documents) -> referral split, intents pooled per referral -> ``RawDocumentOutput``."""
-        raw_pages = [
-            RawPageOutput(
-                words=list(p.words),
-                boxes=[tuple(int(v) for v in b) for b in p.boxes],  # type: ignore[misc]
-                tag_logits=lg.tag_logits,
-                page_type_logits=lg.page_type_logits,
-            )
-            for p, lg in zip(pages, logits, strict=True)
-        ]
-        referral_pages = split(raw_pages) if split and raw_pages else ([list(range(len(pages)))] if pages else [])
-        intents = self.intent_logits(logits, referral_pages)
-        return RawDocumentOutput(raw_pages, referral_pages, intents, model_version=model_version)
 
-    def raw_document(
-        self, pages: Sequence[PageInput], split: SplitFn | None = None, model_version: str = "unregistered"
-    ) -> RawDocumentOutput:
-        """Encode, split into referrals (``split``; default: one referral), pool intents per referral."""
-        return self.assemble(pages, self.encode_pages(pages), split, model_version)
+class EnsembleEncoder(PageEncoder):
+    """Several models of one spec read the same pages; their logits are averaged (tags, page types,
+    and each referral's intents, the latter pooled by each member's own head). Seeds of the same
+    config disagree on single words and services; the mean keeps what they agree on."""
+
+    def __init__(self, members: Sequence[ReferralEncoder]) -> None:
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        first = members[0].spec
+        for m in members[1:]:
+            if m.spec.label_maps() != first.label_maps() or m.spec.max_len != first.max_len or m.spec.stride != first.stride:
+                raise ValueError("ensemble members must share label sets and windowing (max_len, stride)")
+        self.members = list(members)
+        self.spec = first
+
+    def encode_pages(self, pages: Sequence[PageInput]) -> list[PageLogits]:
+        per_member = [m.encode_pages(pages) for m in self.members]
+        out = []
+        for page in zip(*per_member, strict=True):
+            out.append(PageLogits(
+                tag_logits=np.mean([lg.tag_logits for lg in page], axis=0),
+                page_type_logits=np.mean([lg.page_type_logits for lg in page], axis=0),
+                page_repr=page[0].page_repr,
+                members=tuple(page),
+            ))
+        return out
+
+    def intent_logits(self, logits: Sequence[PageLogits], referral_pages: list[list[int]]) -> list[np.ndarray]:
+        if not referral_pages:
+            return []
+        rows = [m.intent_logits([lg.members[k] for lg in logits], referral_pages) for k, m in enumerate(self.members)]
+        return [np.mean(per_referral, axis=0) for per_referral in zip(*rows, strict=True)]
