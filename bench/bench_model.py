@@ -65,9 +65,14 @@ def score_model(
         own_orders = predictor.calibration.order_intents is not None
         calibrate(predictor, recalibrate_on, train_rows=None if own_orders else train_rows)
     metrics, preds = score_with_predictions(predictor, rows, label=f"scoring {predictor.model_version}")
-    info = resolve_model_dir(uri)[0] / "training.json"
+    model_dir = resolve_model_dir(uri)[0]
+    info, ensemble = model_dir / "training.json", model_dir / "ensemble.json"
     if info.is_file():
         metrics["train_minutes"] = json.loads(info.read_text())["train_seconds"] / 60
+    elif ensemble.is_file():  # an ensemble took its members' training times together
+        members = json.loads(ensemble.read_text())["members"]
+        if all(m.get("training") for m in members):
+            metrics["train_minutes"] = sum(m["training"]["train_seconds"] for m in members) / 60
     return metrics, preds
 
 

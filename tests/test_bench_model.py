@@ -81,3 +81,21 @@ def test_recalibration_keeps_the_models_own_order_intent_model(monkeypatch, tmp_
     _bench().score_model("with", [], val, train)
     _bench().score_model("without", [], val, train)
     assert calls == [None, train]
+
+
+def test_an_ensembles_training_time_is_its_members_together(monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from types import SimpleNamespace
+
+    from cardio_intake.extraction.calibration import Calibration
+
+    monkeypatch.setattr("cardio_intake.model.predictor.load_predictor",
+                        lambda uri: SimpleNamespace(calibration=Calibration(), model_version="e"))
+    monkeypatch.setattr("cardio_intake.model.predictor.resolve_model_dir", lambda uri: (tmp_path, None))
+    monkeypatch.setattr("training.assess.score_with_predictions", lambda p, rows, label="": ({"entity_f1": 1.0}, []))
+    members = [{"path": "a", "training": {"train_seconds": 600.0}}, {"path": "b", "training": {"train_seconds": 1200.0}}]
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": members}))
+    assert _bench().score_model("e", [])[0]["train_minutes"] == 30.0
+    members[1]["training"] = None  # a member of unknown training time: no figure rather than half of one
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": members}))
+    assert "train_minutes" not in _bench().score_model("e", [])[0]
