@@ -164,7 +164,8 @@ class EnsembleEncoder(PageEncoder):
             raise ValueError("an ensemble needs at least one member")
         first = members[0].spec
         for m in members[1:]:
-            if m.spec.label_maps() != first.label_maps() or m.spec.max_len != first.max_len or m.spec.stride != first.stride:
+            same_windows = (m.spec.max_len, m.spec.stride) == (first.max_len, first.stride)
+            if m.spec.label_maps() != first.label_maps() or not same_windows:
                 raise ValueError("ensemble members must share label sets and windowing (max_len, stride)")
         self.members = list(members)
         self.spec = first
