@@ -17,22 +17,6 @@ from typing import Any
 import cardio_intake  # noqa: F401  (runtime environment first)
 from training.config import TrainConfig, load_config
 
-log = logging.getLogger("training")
-
-
-def config_rows(cfg: TrainConfig) -> dict[str, list[dict[str, Any]]]:
-    """The config's train / validation / test rows, mixed as training mixed them."""
-    from training.data import load_dataset_dict, mix_rows, split_rows
-
-    dsd = load_dataset_dict(cfg.data)
-    rows = {s: split_rows(dsd, s, cfg.data.max_train_docs if s == "train" else cfg.data.max_eval_docs)
-            for s in ("train", "validation", "test")}
-    if cfg.data.extra_datasets:
-        rows = mix_rows(rows, cfg.data.extra_datasets, cfg.train.seed)
-    if not rows["validation"]:
-        raise ValueError("the dataset has no validation documents to calibrate the ensemble on")
-    return rows
-
 
 def build_ensemble(cfg: TrainConfig, members: list[Path], out: Path, register: bool = False) -> dict[str, Any]:
     """Combine, recalibrate, score and log; returns the test figures, the model URI and version."""
@@ -42,6 +26,7 @@ def build_ensemble(cfg: TrainConfig, members: list[Path], out: Path, register: b
     from cardio_intake.model.artifacts import save_ensemble_dir
     from cardio_intake.model.predictor import load_predictor
     from training import assess, tracking
+    from training.train import config_rows
 
     rows = config_rows(cfg)
     model_dir = save_ensemble_dir(out, members)

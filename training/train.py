@@ -39,8 +39,10 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
     return model, load_tokenizer(base)
 
 
-def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
-    from training.data import fingerprint, load_dataset_dict, mix_rows, row_to_example, split_rows
+def config_rows(cfg: TrainConfig) -> dict[str, list[dict[str, Any]]]:
+    """The config's train / validation / test rows, its extra datasets mixed in; without validation rows,
+    the test (else train) rows stand in for them."""
+    from training.data import load_dataset_dict, mix_rows, split_rows
 
     dsd = load_dataset_dict(cfg.data)
     rows = {
@@ -57,6 +59,13 @@ def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
         fallback = "test" if rows["test"] else "train"
         log.warning("the dataset has no validation documents: validating and calibrating on %s", fallback)
         rows["validation"] = rows[fallback]
+    return rows
+
+
+def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
+    from training.data import fingerprint, row_to_example
+
+    rows = config_rows(cfg)
     examples = {s: [row_to_example(r, tokenizer, cfg.model.max_len, cfg.model.stride) for r in rows[s]]
                 for s in ("train", "validation")}
     return {"rows": rows, "examples": examples, "fingerprints": {s: fingerprint(r) for s, r in rows.items()}}

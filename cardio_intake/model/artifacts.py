@@ -68,11 +68,14 @@ def is_model_dir(path: Path) -> bool:
     return (path / SPEC).is_file() and (path / WEIGHTS).is_file()
 
 
+def _read_spec(path: Path) -> ModelSpec:
+    return ModelSpec.model_validate_json((path / SPEC).read_text(encoding="utf-8"))
+
+
 def _load_network(path: Path) -> LayoutLMReferralModel:
     from safetensors.torch import load_file
 
-    spec = ModelSpec.model_validate_json((path / SPEC).read_text(encoding="utf-8"))
-    model = LayoutLMReferralModel(spec)
+    model = LayoutLMReferralModel(_read_spec(path))
     model.load_state_dict(load_file(str(path / WEIGHTS)), strict=True)
     return model.eval()
 
@@ -106,9 +109,9 @@ def save_ensemble_dir(out: Path, sources: list[Path]) -> Path:
             raise FileNotFoundError(f"{src} is not a model directory (needs {SPEC} and {WEIGHTS})")
         if member_dirs(src):
             raise ValueError(f"{src} is itself an ensemble: list its members instead")
-    first = ModelSpec.model_validate_json((sources[0] / SPEC).read_text(encoding="utf-8"))
+    first = _read_spec(sources[0])
     for src in sources[1:]:
-        spec = ModelSpec.model_validate_json((src / SPEC).read_text(encoding="utf-8"))
+        spec = _read_spec(src)
         if spec.model_dump(exclude={"base_model"}) != first.model_dump(exclude={"base_model"}):
             raise ValueError(f"{src}'s spec differs from {sources[0]}'s: members must share one spec")
     if out.exists():
