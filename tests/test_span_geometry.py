@@ -414,6 +414,9 @@ def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     assert not heading_only("Abnormal vitals") and not heading_only("Tetralogy of Fallot")
     assert not heading_only("Elevated troponin") and not heading_only("Cardiology consult")
     assert not heading_only("Dhagnonts") and not heading_only("Cardiomyopathy")
+    # a result line: the test with its result is still no diagnosis; a diagnosis about the result is one
+    assert heading_only("Troponin negative x2.") and heading_only("BNP positive")
+    assert not heading_only("Negative stress test") and not heading_only("Positive troponin with chest pain")
 
 
 def test_a_providers_credentials_on_its_line_join_the_name() -> None:
@@ -689,3 +692,56 @@ def test_a_fax_number_cut_at_a_space_ocr_put_inside_it_takes_the_rest_of_the_num
     assert [(s.type, s.text) for s in spans] == [
         ("PROVIDER_FAX", "919 725 2021"), ("PATIENT_PHONE", "(518) 351-6381"), ("PROVIDER_FAX", "(602) 814")]
     assert [s.text for s in decode_page(words, row_boxes(words), probs_for(tags), 1)] == ["919 725", "(518)", "(602) 814"]
+
+
+def test_a_bracketed_word_read_as_a_fax_number_is_none() -> None:
+    """A fax header's "GROUP (HMO) 3802487475": the plan type is no bracketed area code; a real number stays, and
+    an urgency written in brackets is still one."""
+    words = ["GROUP", "(HMO)", "3802487475", "(CPT)", "(Urgent)"]
+    tags = ["O", "B-PROVIDER_FAX", "B-PROVIDER_FAX", "B-PATIENT_PHONE", "B-URGENCY"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("PROVIDER_FAX", "3802487475"), ("URGENCY", "(Urgent)")]
+
+
+def test_an_order_takes_the_time_span_after_it_and_a_time_span_alone_is_no_order() -> None:
+    """"Holter" | "48h" and "Event monitor" | "30 day" are one order each, whether the tagger left the length
+    untagged or read it as an order of its own; "Valid for 90 days" orders nothing."""
+
+    def texts(words: list[str], tags: list[str], boxes: list[Box] | None = None) -> list[str]:
+        return [s.text for s in decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, drop_non_values=True)]
+
+    assert texts(["Holter", "48h", "93242"], ["B-PROCEDURE", "O", "B-CPT"]) == ["Holter 48h", "93242"]
+    assert texts(["Event", "monitor", "30", "day"], [*span_tags("PROCEDURE", 2), "B-PROCEDURE", "O"]) == ["Event monitor 30 day"]
+    assert texts(["Extended", "Holter", "7-15", "days"], [*span_tags("PROCEDURE", 2), "O", "O"]) == ["Extended Holter 7-15 days"]
+    assert texts(["Valid", "for", "90", "days"], ["O", "O", *span_tags("PROCEDURE", 2)]) == []
+    # a number that is no length, a length on the next line, or one tagged as something else stays apart
+    assert texts(["Holter", "93242"], ["B-PROCEDURE", "O"]) == ["Holter"]
+    below = row_boxes(["Holter"]) + row_boxes(["48h"], y=330)
+    assert texts(["Holter", "48h"], ["B-PROCEDURE", "O"], below) == ["Holter"]
+    assert texts(["Holter", "48h"], ["B-PROCEDURE", "B-URGENCY"]) == ["Holter"]
+
+
+def test_an_orders_own_and_takes_the_lower_case_word_after_it() -> None:
+    """"Evaluate and" | "teat": the consult's "Evaluate and treat"; a list's "and" before a capital, a tagged word
+    or a diagnosis's trailing "and" still leaves the item."""
+
+    def texts(words: list[str], tags: list[str]) -> list[str]:
+        return [s.text for s in decode_page(words, row_boxes(words), probs_for(tags), 1, split_lines=True,
+                                            drop_non_values=True)]
+
+    assert texts(["Evaluate", "and", "teat", "99204"], [*span_tags("PROCEDURE", 2), "O", "B-CPT"]) == [
+        "Evaluate and teat", "99204"]
+    assert texts(["Echo", "and", "Holter"], [*span_tags("PROCEDURE", 2), "O"]) == ["Echo"]
+    assert texts(["Echo", "and", "stress"], [*span_tags("PROCEDURE", 2), "B-URGENCY"]) == ["Echo"]
+    assert texts(["Angina", "and", "unstable"], [*span_tags("DIAGNOSIS", 2), "O"]) == ["Angina"]
+
+
+def test_a_payer_named_in_a_notice_is_no_payer_entity() -> None:
+    """"Aetna reserves the right to review ...": the payer is the notice's subject, not a filled-in field; in a
+    letter's "insurance is Aetna PPO with member ID" it is one."""
+    notice = ["Aetna", "reserves", "the", "right"]
+    letter = ["insurance", "is", "Aetna", "PPO", "with", "member", "ID"]
+    assert decode_page(notice, row_boxes(notice), probs_for(["B-PAYER", "O", "O", "O"]), 1, drop_non_values=True) == []
+    spans = decode_page(letter, row_boxes(letter), probs_for(["O", "O", *span_tags("PAYER", 2), "O", "O", "O"]), 1,
+                        drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "Aetna PPO")]
