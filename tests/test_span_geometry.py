@@ -745,3 +745,28 @@ def test_a_payer_named_in_a_notice_is_no_payer_entity() -> None:
     spans = decode_page(letter, row_boxes(letter), probs_for(["O", "O", *span_tags("PAYER", 2), "O", "O", "O"]), 1,
                         drop_non_values=True)
     assert [(s.type, s.text) for s in spans] == [("PAYER", "Aetna PPO")]
+
+
+def test_a_number_under_a_labels_row_takes_the_type_its_column_names() -> None:
+    """A bilingual grid form's labels row over bare numbers: the chart number read as a group number takes the
+    type of its column's label; a number whose label is on its own line's left, or under a line of values or
+    prose, keeps the tagger's type."""
+    labels = ["Grupo", "/", "Group", "Expediente", "/", "Chart", "#"]
+    label_boxes = [(100, 300, 140, 312), (142, 300, 146, 312), (148, 300, 190, 312),
+                   (300, 300, 380, 312), (382, 300, 386, 312), (388, 300, 430, 312), (432, 300, 440, 312)]
+    words = [*labels, "5709299", "10839709"]
+    boxes = [*label_boxes, (110, 320, 170, 332), (310, 320, 380, 332)]
+    tags = ["O"] * 7 + ["B-MEMBER_ID", "B-GROUP_NUMBER"]
+    spans = decode_page(words, boxes, probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("GROUP_NUMBER", "5709299"), ("MRN", "10839709")]
+    # "Member ID: W123" over "Group #: 456": each value's label is on its own line
+    words = ["Member", "ID:", "W238849102", "Group", "#:", "456789"]
+    boxes = [*row_boxes(words[:3]), *row_boxes(words[3:], y=320)]
+    tags = ["O", "O", "B-MEMBER_ID", "O", "O", "B-GROUP_NUMBER"]
+    spans = decode_page(words, boxes, probs_for(tags), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("MEMBER_ID", "W238849102"), ("GROUP_NUMBER", "456789")]
+    # a letter's line "... with member" over a chart number
+    words = ["insurance", "with", "member", "00818918"]
+    boxes = [*row_boxes(words[:3]), (240, 320, 300, 332)]
+    spans = decode_page(words, boxes, probs_for(["O", "O", "O", "B-MRN"]), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("MRN", "00818918")]

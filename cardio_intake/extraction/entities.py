@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from cardio_intake.document import Box1000
+from cardio_intake.extraction.column_labels import ids_typed_by_column
 from cardio_intake.extraction.lines import (
     first_letter,
     goes_on_in_lower_case,
@@ -179,7 +180,8 @@ def decode_page(
     (:func:`_name_edges_mended`), a phone or fax without the words at its ends that hold no digit
     (:func:`_number_edges_trimmed`), a date without the words after it (:func:`_date_tails_trimmed`), an urgency with the negation OCR parted from it (:func:`_negations_joined`) and a
     diagnosis or order with the first word the tagger dropped (:func:`_starts_grown`), a diagnosis with the last
-    words it left (:func:`_diagnosis_ends_grown`), an order with the time span after it (:func:`_durations_joined`), an urgency with the rest of its
+    words it left (:func:`_diagnosis_ends_grown`), an order with the time span after it (:func:`_durations_joined`), a member ID, group or chart number the type its
+    column's label names (``column_labels.ids_typed_by_column``), an urgency with the rest of its
     phrase (:func:`_urgency_tails_completed`) and a surname alone with the given names after it
     (:func:`_given_names_joined`); a referring provider's credentials on its line join the name
     (:func:`_credentials_joined`)."""
@@ -213,6 +215,7 @@ def decode_page(
         scored = _starts_grown(words, boxes, scored)
         scored = _diagnosis_ends_grown(words, boxes, scored)
         scored = _durations_joined(words, boxes, scored)
+        scored = ids_typed_by_column(words, boxes, scored)
         scored = _urgency_tails_completed(words, boxes, scored)
         scored = _given_names_joined(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
