@@ -759,6 +759,9 @@ def test_a_number_under_a_labels_row_takes_the_type_its_column_names() -> None:
     tags = ["O"] * 7 + ["B-MEMBER_ID", "B-GROUP_NUMBER"]
     spans = decode_page(words, boxes, probs_for(tags), 1, drop_non_values=True)
     assert [(s.type, s.text) for s in spans] == [("GROUP_NUMBER", "5709299"), ("MRN", "10839709")]
+    # read as the referring NPI: the column's label still names it
+    spans = decode_page(words, boxes, probs_for([*tags[:8], "B-REFERRING_NPI"]), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("GROUP_NUMBER", "5709299"), ("MRN", "10839709")]
     # "Member ID: W123" over "Group #: 456": each value's label is on its own line
     words = ["Member", "ID:", "W238849102", "Group", "#:", "456789"]
     boxes = [*row_boxes(words[:3]), *row_boxes(words[3:], y=320)]

@@ -3,16 +3,16 @@
 Why: a grid form prints a row of labels ("Número de miembro / Member ID  Grupo / Group  Expediente / Chart #")
 over a row of bare numbers. On such a form the tagger has not seen, it reads which number is which from the
 numbers' shapes and often picks the wrong column: the default seed-24 model read 5 chart numbers as group
-numbers or member IDs on the 84 held-out documents of data/bench7 + fresh7 (bilingual grid forms). The label
-over a number names its type outright, so a member ID, group number or chart number span whose column label
-names one other type takes that type.
+numbers or member IDs on the 84 held-out documents of data/bench7 + fresh7 (bilingual grid forms), and one as
+the referring NPI on the 44 of fresh11. The label over a number names its type outright, so a member ID, group
+number, chart number or NPI span whose column label names a member ID, group or chart number takes that type.
 
 Only labels of a labels row count: the words over the number on the nearest line above it (within
 :data:`MAX_GAP`), none holding a digit or ending in a colon (a "Member ID: W123" line above a "Group #: 456"
 line names the line's own value, not the one below), each keyword capitalised (a letter's "... with member
 ID" is prose), and the number with no label ending in a colon to its left on its own line. Over the gold
-member IDs, group numbers and chart numbers of every corpus here (1,092 spans, 436 documents), 145 have
-such a label, and each names the gold type.
+member IDs, group numbers, chart numbers and NPIs of every corpus here (1,508 spans, 436 documents), 110 have
+such a label, each naming the gold type (no NPI has one).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ COLUMN_KEYWORDS: dict[str, re.Pattern[str]] = {
     "MEMBER_ID": re.compile(r"(Member|Miembro|MEMBER|Subscriber)"),
 }
 ID_TYPES = frozenset(COLUMN_KEYWORDS)
+#: The types a number under such a label may have been read as
+READ_AS = ID_TYPES | {"REFERRING_NPI"}
 
 
 def _overlaps(a: Sequence[int], b: Sequence[int]) -> bool:
@@ -59,11 +61,11 @@ def _labelled_on_its_left(words: Sequence[str], boxes: Sequence[Sequence[int]], 
 def ids_typed_by_column(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
-    """``spans`` (type, start, end, confidence) with each member ID, group number or chart number under a labels
-    row naming another of these types re-typed to it. The span keeps its confidence."""
+    """``spans`` (type, start, end, confidence) with each number read as one of :data:`READ_AS` under a labels row
+    naming a member ID, group or chart number re-typed to it. The span keeps its confidence."""
     out = []
     for t, s, e, c in spans:
-        if t in ID_TYPES:
+        if t in READ_AS:
             part = boxes[s:e]
             box = (min(b[0] for b in part), min(b[1] for b in part), max(b[2] for b in part), max(b[3] for b in part))
             named = None if _labelled_on_its_left(words, boxes, box) else column_label_type(words, boxes, box)
