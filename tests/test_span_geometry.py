@@ -464,6 +464,12 @@ def test_a_name_stops_at_the_label_under_it_and_drops_trailing_specks() -> None:
     boxes = row_boxes(words[:2]) + row_boxes(words[2:], y=318)
     probs = probs_for(span_tags("PATIENT_NAME", 5))
     assert [s.text for s in decode_page(words, boxes, probs, 1, drop_non_values=True)] == ["STEVEN ROBINSON"]
+    # a cover sheet's check box under "Re: ROSA PEREZ" read as "J"; on the name's own line an initial stays
+    words = ["ROSA", "PEREZ", "J"]
+    boxes = row_boxes(words[:2]) + row_boxes(words[2:], x=60, y=318)
+    probs = probs_for(span_tags("PATIENT_NAME", 3))
+    assert [s.text for s in decode_page(words, boxes, probs, 1, drop_non_values=True)] == ["ROSA PEREZ"]
+    assert [s.text for s in decode_page(words, row_boxes(words), probs, 1, drop_non_values=True)] == ["ROSA PEREZ J"]
 
     def one(words: list[str], etype: str = "PATIENT_NAME") -> str:
         (span,) = decode_page(words, row_boxes(words), probs_for(span_tags(etype, len(words))), 1, drop_non_values=True)
