@@ -180,8 +180,8 @@ def decode_page(
     (:func:`_name_edges_mended`), a phone or fax without the words at its ends that hold no digit
     (:func:`_number_edges_trimmed`), a date without the words after it (:func:`_date_tails_trimmed`), an urgency with the negation OCR parted from it (:func:`_negations_joined`) and a
     diagnosis or order with the first word the tagger dropped (:func:`_starts_grown`), a diagnosis with the last
-    words it left (:func:`_diagnosis_ends_grown`), an order with the time span after it (:func:`_durations_joined`), a member ID, group or chart number the type its
-    column's label names (``column_labels.ids_typed_by_column``), an urgency with the rest of its
+    words it left (:func:`_diagnosis_ends_grown`), an order with the time span after it (:func:`_durations_joined`),
+    a number the type its column's label names (``column_labels.ids_typed_by_column``), an urgency with the rest of its
     phrase (:func:`_urgency_tails_completed`) and a surname alone with the given names after it
     (:func:`_given_names_joined`); a referring provider's credentials on its line join the name
     (:func:`_credentials_joined`)."""
@@ -397,15 +397,16 @@ def _name_edges_mended(
     """A name span ends where the name does. It stops at a line break when what follows is no name (the
     label printed under it) or one letter alone (a cover sheet's check box "[J" | "Urgent" under "Re: ROSA PEREZ":
     4 of the default seed-24 model's false names on the 84 held-out documents; of the 2,132 gold names of every
-    corpus here one goes on to another line, a handwritten one), loses trailing specks the name's normaliser drops anyway (:func:`_speck`: "p08",
-    a dash; never a credential, which the contract writes) and leading words with no letter or digit ("©.
+    corpus here one goes on to another line, a handwritten one), loses trailing specks the name's normaliser drops
+    anyway (:func:`_speck`: "p08", a dash; never a credential, which the contract writes) and leading words with no letter or digit ("©.
     Rivera MD"). The field's value is the same either way; the entity's extent is what changes. A name that
     goes on in the next line stays whole ("Maria L." over "Gonzalez")."""
     out = []
     for t, s, e, c in spans:
         if t in NAME_TYPES:
             brk = next((i for i in range(s + 1, e) if starts_new_line(boxes[i - 1], boxes[i])), None)
-            if brk is not None and (not normalize_name(" ".join(words[brk:e])).ok or (e - brk == 1 and len(words[brk]) == 1)):
+            letter_alone = brk is not None and e - brk == 1 and len(words[brk]) == 1
+            if brk is not None and (letter_alone or not normalize_name(" ".join(words[brk:e])).ok):
                 e = brk
             value = normalize_name(" ".join(words[s:e])).value
             while e - s > 1 and _speck(words[e - 1]) and value is not None and (
@@ -724,8 +725,8 @@ def _heading_word(token: str) -> bool:
 
 def heading_only(text: str) -> bool:
     """Whether a diagnosis or procedure reading is nothing but heading words (:data:`HEADING_WORDS`, through an
-    OCR slip for the long ones) and laboratory tests named alone (:data:`LAB_WORDS`) or with their result (:data:`_LAB_RESULT`). The code system is "ICD-10"
-    (OCR's "1CD-10" too); a bare "ICD" is the device (an implantable defibrillator)."""
+    OCR slip for the long ones) and laboratory tests named alone (:data:`LAB_WORDS`) or with their result
+    (:data:`_LAB_RESULT`). The code system is "ICD-10" (OCR's "1CD-10" too); a bare "ICD" is the device (an implantable defibrillator)."""
     text = re.sub(r"(?<![a-z0-9])[i1l]cd[\s-]*(10|9)(?![0-9])", r"icd\1", _unaccented(text.lower()))
     tokens = re.findall(r"[a-z0-9]+", text)
     return bool(tokens) and all(_heading_word(t) for t in tokens)
@@ -855,7 +856,8 @@ def _durations_joined(
     """An order takes the time span printed right after it on its line (:data:`_DURATION`, one or two words:
     "Holter" | "48h", "Event monitor" | "30 day"), untagged or tagged as an order of its own: the tagger stopped
     before it (3 of the default seed-24 model's false orders on the 84 held-out documents of data/bench7 + fresh7).
-    Gold orders end so 55 times over every corpus here ("Holter monitor 24h", "Extended Holter 7-15 days")."""
+    Gold orders end so 22 times over every corpus here ("Holter monitor 24h", "Extended Holter 7-15 days"), and the
+    ceiling (perfect tags) is unchanged by it."""
     owner = {i: k for k, (_, s, e, _) in enumerate(spans) for i in range(s, e)}
     out: list[tuple[str, int, int, float]] = []
     absorbed: set[int] = set()
@@ -936,7 +938,7 @@ _PHONE_LABEL = re.compile(r"(?:[tvfp]el|tel[eé]fono|telephone|ph(?:one|ono)?)[:
 _NOTICE_VERBS = frozenset({"reserves", "requires", "may", "will", "must", "does", "covers"})
 
 
-def _in_prose(words: Sequence[str], boxes: Sequence[Sequence[int]], end: int) -> bool:
+def _notice_subject(words: Sequence[str], boxes: Sequence[Sequence[int]], end: int) -> bool:
     """Whether the span ending at ``end`` is the subject of a notice's sentence: a verb of :data:`_NOTICE_VERBS`
     after it on its line. A payer so written is named in a notice, not filled in (6 of the default seed-24 model's
     24 false payers on the 84 held-out documents of data/bench7 + fresh7). No gold payer of every corpus here is
@@ -952,8 +954,8 @@ def _drop_non_values(
     urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`), a form's item
     numbers (:data:`_BOX_NUMBER`), ICD-10 readings that are surely no code (:func:`no_code`) and insurance numbers
     that are words (:func:`no_id`), phone or fax readings that are a bracketed word (:data:`_BRACKETED_WORD`), orders
-    that are a time span alone (:data:`_DURATION`) payers named in a notice (:func:`_in_prose`) and fax numbers after a telephone's label (:data:`_PHONE_LABEL`) are
-    not entities; label words at a span's end go first (:func:`_labels_trimmed`).
+    that are a time span alone (:data:`_DURATION`), payers named as a notice's subject (:func:`_notice_subject`) and
+    fax numbers after a telephone's label (:data:`_PHONE_LABEL`) are not entities; label words at a span's end go first (:func:`_labels_trimmed`).
     The single-valued fields never took the invalid ones (their normalisers reject them), but an "urgent" that
     names a place made a routine order urgent, and a heading ("(ICD-10) and", "Cardiology") was one more item of
     the diagnoses or procedures, so the list no longer matched. On the held-out families of data/bench7 + data/fresh7 such spans were 100 of the default seed-15 model's 321 false entities (bilingual
@@ -970,9 +972,10 @@ def _drop_non_values(
             continue
         if t == "URGENCY" and _names_urgent_care(words, boxes, s, e):
             continue
-        if t == "PAYER" and _in_prose(words, boxes, e):
+        if t == "PAYER" and _notice_subject(words, boxes, e):
             continue
-        if t == "PROVIDER_FAX" and s > 0 and _PHONE_LABEL.fullmatch(words[s - 1]) and on_one_line(boxes[s - 1], boxes[s]):
+        if t == "PROVIDER_FAX" and s > 0 and _PHONE_LABEL.fullmatch(words[s - 1]) \
+                and on_one_line(boxes[s - 1], boxes[s]):
             continue
         if t in LINE_TYPES and heading_only(text):
             continue
