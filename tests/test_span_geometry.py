@@ -414,6 +414,10 @@ def test_a_heading_over_diagnoses_or_orders_is_no_diagnosis_or_order() -> None:
     assert not heading_only("Abnormal vitals") and not heading_only("Tetralogy of Fallot")
     assert not heading_only("Elevated troponin") and not heading_only("Cardiology consult")
     assert not heading_only("Dhagnonts") and not heading_only("Cardiomyopathy")
+    # a bilingual form's "Seguro médico" read as the payer Medica: a label, not the payer printed under it
+    words = ["Seguro", "Médico", "Medica"]
+    spans = decode_page(words, row_boxes(words), probs_for(["O", "B-PAYER", "B-PAYER"]), 1, drop_non_values=True)
+    assert [(s.type, s.text) for s in spans] == [("PAYER", "Medica")]
     # a result line: the test with its result is still no diagnosis; a diagnosis about the result is one
     assert heading_only("Troponin negative x2.") and heading_only("BNP positive")
     assert not heading_only("Negative stress test") and not heading_only("Positive troponin with chest pain")

@@ -951,7 +951,8 @@ def _drop_non_values(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
     """Spans of :data:`MEANING_TYPES` whose text is no valid value of the type, urgency spans that name an
-    urgent-care centre, diagnosis or procedure spans of heading words alone (:func:`heading_only`), a form's item
+    urgent-care centre, diagnosis, procedure or payer spans of heading words alone (:func:`heading_only`: a bilingual
+    form's "Seguro médico" read as the payer Medica twice on the 84 held-out documents, seed 24), a form's item
     numbers (:data:`_BOX_NUMBER`), ICD-10 readings that are surely no code (:func:`no_code`) and insurance numbers
     that are words (:func:`no_id`), phone or fax readings that are a bracketed word (:data:`_BRACKETED_WORD`), orders
     that are a time span alone (:data:`_DURATION`), payers named as a notice's subject (:func:`_notice_subject`) and
@@ -977,7 +978,7 @@ def _drop_non_values(
         if t == "PROVIDER_FAX" and s > 0 and _PHONE_LABEL.fullmatch(words[s - 1]) \
                 and on_one_line(boxes[s - 1], boxes[s]):
             continue
-        if t in LINE_TYPES and heading_only(text):
+        if (t in LINE_TYPES or t == "PAYER") and heading_only(text):
             continue
         out.append((t, s, e, c))
     return out
