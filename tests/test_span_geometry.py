@@ -783,3 +783,16 @@ def test_a_number_under_a_labels_row_takes_the_type_its_column_names() -> None:
     boxes = [*row_boxes(words[:3]), (240, 320, 300, 332)]
     spans = decode_page(words, boxes, probs_for(["O", "O", "O", "B-MRN"]), 1, drop_non_values=True)
     assert [(s.type, s.text) for s in spans] == [("MRN", "00818918")]
+
+
+def test_pieces_the_growth_rules_bring_together_on_a_line_join() -> None:
+    """"Abnormal" | "result" (untagged) | "of other cardiovascular function study": the first piece grows over
+    "result", and the two are then one diagnosis; two items a line lists, each in capitals, stay apart."""
+    words = ["Abnormal", "result", "of", "other", "cardiovascular", "function", "study"]
+    tags = ["B-DIAGNOSIS", "O", "I-DIAGNOSIS", "B-DIAGNOSIS", "I-DIAGNOSIS", "I-DIAGNOSIS", "I-DIAGNOSIS"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, split_lines=True, drop_non_values=True)
+    assert [s.text for s in spans] == [" ".join(words)]
+    words = ["Chest", "pain", "and", "Palpitations"]
+    tags = ["B-DIAGNOSIS", "O", "O", "B-DIAGNOSIS"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, split_lines=True, drop_non_values=True)
+    assert [s.text for s in spans] == ["Chest pain", "Palpitations"]

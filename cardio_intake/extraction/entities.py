@@ -180,7 +180,8 @@ def decode_page(
     (:func:`_name_edges_mended`), a phone or fax without the words at its ends that hold no digit
     (:func:`_number_edges_trimmed`), a date without the words after it (:func:`_date_tails_trimmed`), an urgency with the negation OCR parted from it (:func:`_negations_joined`) and a
     diagnosis or order with the first word the tagger dropped (:func:`_starts_grown`), a diagnosis with the last
-    words it left (:func:`_diagnosis_ends_grown`), an order with the time span after it (:func:`_durations_joined`),
+    words it left (:func:`_diagnosis_ends_grown`; pieces so brought together join, :func:`_grown_pieces_joined`), an
+    order with the time span after it (:func:`_durations_joined`),
     a number the type its column's label names (``column_labels.ids_typed_by_column``), an urgency with the rest of its
     phrase (:func:`_urgency_tails_completed`) and a surname alone with the given names after it
     (:func:`_given_names_joined`); a referring provider's credentials on its line join the name
@@ -214,6 +215,7 @@ def decode_page(
         scored = _negations_joined(words, boxes, scored)
         scored = _starts_grown(words, boxes, scored)
         scored = _diagnosis_ends_grown(words, boxes, scored)
+        scored = _grown_pieces_joined(words, boxes, scored)
         scored = _durations_joined(words, boxes, scored)
         scored = ids_typed_by_column(words, boxes, scored)
         scored = _urgency_tails_completed(words, boxes, scored)
@@ -848,6 +850,22 @@ _DIAGNOSIS_GOES_ON = re.compile(r"[a-z][a-z-]{2,}[a-z][.,]?")
 
 def _goes_on_as_diagnosis(word: str) -> bool:
     return _DIAGNOSIS_GOES_ON.fullmatch(word) is not None
+
+
+def _grown_pieces_joined(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """Two pieces of one diagnosis or order that the growth rules brought next to each other on a line join, as
+    :func:`_list_items_mended` joins the tagger's ("Abnormal" grown to "Abnormal result" | "of" | "other
+    cardiovascular function study"). The joined span takes the lower confidence."""
+    out: list[tuple[str, int, int, float]] = []
+    for t, s, e, c in sorted(spans, key=lambda x: x[1]):
+        if out and _goes_on_in_line(words, boxes, out[-1][:3], (t, s, e)):
+            pt, ps, _, pc = out[-1]
+            out[-1] = (t, ps, e, min(pc, c))
+            continue
+        out.append((t, s, e, c))
+    return out
 
 
 def _durations_joined(
