@@ -861,7 +861,7 @@ def _grown_pieces_joined(
     out: list[tuple[str, int, int, float]] = []
     for t, s, e, c in sorted(spans, key=lambda x: x[1]):
         if out and _goes_on_in_line(words, boxes, out[-1][:3], (t, s, e)):
-            pt, ps, _, pc = out[-1]
+            _, ps, _, pc = out[-1]
             out[-1] = (t, ps, e, min(pc, c))
             continue
         out.append((t, s, e, c))
