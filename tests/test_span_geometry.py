@@ -796,3 +796,12 @@ def test_pieces_the_growth_rules_bring_together_on_a_line_join() -> None:
     tags = ["B-DIAGNOSIS", "O", "O", "B-DIAGNOSIS"]
     spans = decode_page(words, row_boxes(words), probs_for(tags), 1, split_lines=True, drop_non_values=True)
     assert [s.text for s in spans] == ["Chest pain", "Palpitations"]
+
+
+def test_a_date_a_time_of_day_follows_is_the_fax_stamp() -> None:
+    """"MAY-21-2026 08:20 FROM:" heads a faxed page: neither a birth date nor the referral's date; a date without a
+    time after it stays."""
+    words = ["MAY-21-2026", "08:20", "FROM:", "Date:", "05/20/2026"]
+    tags = ["B-REFERRAL_DATE", "O", "O", "O", "B-REFERRAL_DATE"]
+    spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+    assert [s.text for s in spans] == ["05/20/2026"]
