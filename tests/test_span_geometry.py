@@ -724,6 +724,7 @@ def test_an_order_takes_the_time_span_after_it_and_a_time_span_alone_is_no_order
     assert texts(["Event", "monitor", "30", "day"], [*span_tags("PROCEDURE", 2), "B-PROCEDURE", "O"]) == ["Event monitor 30 day"]
     assert texts(["Extended", "Holter", "7-15", "days"], [*span_tags("PROCEDURE", 2), "O", "O"]) == ["Extended Holter 7-15 days"]
     assert texts(["Valid", "for", "90", "days"], ["O", "O", *span_tags("PROCEDURE", 2)]) == []
+    assert texts(["Holter", "48h", "93242"], ["B-PROCEDURE", "B-CPT", "B-CPT"]) == ["Holter 48h", "93242"]  # no code
     # a number that is no length, a length on the next line, or one tagged as something else stays apart
     assert texts(["Holter", "93242"], ["B-PROCEDURE", "O"]) == ["Holter"]
     below = row_boxes(["Holter"]) + row_boxes(["48h"], y=330)

@@ -871,11 +871,16 @@ def _grown_pieces_joined(
     return out
 
 
+#: What the tagger reads an order's time span as when it parts it from the order: an order of its own, or a code
+#: ("48h" as a CPT code, which is five characters)
+_LENGTH_READ_AS = frozenset({"PROCEDURE", "CPT"})
+
+
 def _durations_joined(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
 ) -> list[tuple[str, int, int, float]]:
     """An order takes the time span printed right after it on its line (:data:`_DURATION`, one or two words:
-    "Holter" | "48h", "Event monitor" | "30 day"), untagged or tagged as an order of its own: the tagger stopped
+    "Holter" | "48h", "Event monitor" | "30 day"), untagged or tagged as an order or a code of its own: the tagger stopped
     before it (3 of the default seed-24 model's false orders on the 84 held-out documents of data/bench7 + fresh7).
     Gold orders end so 22 times over every corpus here ("Holter monitor 24h", "Extended Holter 7-15 days"), and the
     ceiling (perfect tags) is unchanged by it."""
@@ -888,7 +893,7 @@ def _durations_joined(
                 if end > len(words) or not all(on_one_line(boxes[i - 1], boxes[i]) for i in range(e, end)):
                     break
                 owners = {owner[i] for i in range(e, end) if i in owner}
-                whole_orders = all(spans[k][0] == "PROCEDURE" and e <= spans[k][1] and spans[k][2] <= end for k in owners)
+                whole_orders = all(spans[k][0] in _LENGTH_READ_AS and e <= spans[k][1] and spans[k][2] <= end for k in owners)
                 if _DURATION.fullmatch(" ".join(words[e:end])) and whole_orders:
                     absorbed |= owners
                     e = end
