@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from cardio_intake.extraction.lines import union_box
+
 #: How far above a number (page units of 1000) its column's label may be: about three lines
 MAX_GAP = 40
 #: Two words lie on one line when their tops differ by at most this much
@@ -66,8 +68,7 @@ def ids_typed_by_column(
     out = []
     for t, s, e, c in spans:
         if t in READ_AS:
-            part = boxes[s:e]
-            box = (min(b[0] for b in part), min(b[1] for b in part), max(b[2] for b in part), max(b[3] for b in part))
+            box = union_box(boxes[s:e])
             named = None if _labelled_on_its_left(words, boxes, box) else column_label_type(words, boxes, box)
             t = named or t
         out.append((t, s, e, c))

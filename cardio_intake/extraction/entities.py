@@ -27,6 +27,7 @@ from cardio_intake.extraction.lines import (
     on_one_line,
     rises_above,
     starts_new_line,
+    union_box,
 )
 from cardio_intake.extraction.member_ids import (
     fits_any,
@@ -87,13 +88,6 @@ class Span(BaseModel):
             bbox=self.bbox,
             confidence=round(self.confidence, 6),
         )
-
-
-def union_box(boxes: Sequence[Sequence[int]]) -> Box1000:
-    arr = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
-    x0, y0 = int(arr[:, 0].min()), int(arr[:, 1].min())
-    x1, y1 = int(arr[:, 2].max()), int(arr[:, 3].max())
-    return (max(0, x0), max(0, y0), min(1000, max(x0, x1)), min(1000, max(y0, y1)))
 
 
 def tag_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
+from cardio_intake.document import Box1000
+
 #: Words share a line when their vertical extents overlap by at least this share of the shorter one.
 MIN_LINE_OVERLAP = 0.5
 
@@ -57,3 +61,11 @@ def line_runs(start: int, end: int, words: Sequence[str], boxes: Sequence[Sequen
             run_start = i
     runs.append((run_start, end))
     return runs
+
+
+def union_box(boxes: Sequence[Sequence[int]]) -> Box1000:
+    """The box around ``boxes`` (x0, y0, x1, y1 on the 0-1000 page grid), kept on the grid."""
+    arr = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    x0, y0 = int(arr[:, 0].min()), int(arr[:, 1].min())
+    x1, y1 = int(arr[:, 2].max()), int(arr[:, 3].max())
+    return (max(0, x0), max(0, y0), min(1000, max(x0, x1)), min(1000, max(y0, y1)))
