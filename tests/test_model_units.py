@@ -126,6 +126,39 @@ def test_minilm_checkpoint_maps_onto_layoutlm_with_only_2d_tables_missing() -> N
     assert model.spec.encoder.hidden_size == 384 and model.spec.encoder.num_hidden_layers == 6
 
 
+def test_sinusoid_layout_tables_are_smooth_small_and_tell_x_from_y() -> None:
+    from cardio_intake.model.network import LayoutLMReferralModel
+
+    model = LayoutLMReferralModel(tiny_spec())
+    emb = model.encoder.embeddings
+    model.sinusoid_layout_embeddings(fraction=0.25)
+    x, y = emb.x_position_embeddings.weight, emb.y_position_embeddings.weight
+    half = x.shape[1] // 2
+    # x in the first half of the dimensions, y in the second: (500, 200) and (200, 500) sum differently
+    assert torch.count_nonzero(x[:, half:]) == 0 and torch.count_nonzero(y[:, :half]) == 0
+    assert not torch.allclose(x[500] + y[200], x[200] + y[500])
+    for table in (emb.h_position_embeddings, emb.w_position_embeddings):
+        assert torch.count_nonzero(table.weight) == 0
+    # neighbouring coordinates are alike, distant ones are not (a zero or random table has no such order)
+    near, far = (x[500] - x[501]).norm(), (x[500] - x[900]).norm()
+    assert near < far / 3
+    # a quarter of the 1D position rows' size: a small change of the pre-trained input
+    target = 0.25 * emb.position_embeddings.weight.norm(dim=1).mean()
+    torch.testing.assert_close(x.norm(dim=1).mean(), target)
+
+
+def test_layout_init_applies_sinusoids_only_to_a_layout_model_with_untrained_tables() -> None:
+    from training.config import load_config
+    from training.train import build
+
+    root = Path(__file__).resolve().parents[1] / "training" / "configs"
+    for use_layout, init, expect_waves in (("true", "sinusoid", True), ("false", "sinusoid", False), ("true", "zero", False)):
+        cfg = load_config(root / "tiny.yaml", [f"model.use_layout={use_layout}", f"model.layout_init={init}"])
+        model, _ = build(cfg)
+        x = model.encoder.embeddings.x_position_embeddings.weight
+        assert bool(torch.count_nonzero(x)) is expect_waves, (use_layout, init)
+
+
 def test_checkpoint_prefixes_and_heads_are_mapped() -> None:
     t = torch.zeros(1)
     mapped, ignored = map_checkpoint_keys(

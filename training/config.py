@@ -34,6 +34,12 @@ class ModelArgs:
         default=None, metadata={"help": "use only the first N encoder layers of base_model (faster, a bit weaker)"}
     )
     use_layout: bool = field(default=True, metadata={"help": "false: text-only ablation (every box zero)"})
+    layout_init: Literal["zero", "sinusoid"] = field(
+        default="zero",
+        metadata={"help": "how LayoutLM's 2D tables start when base_model has none (a BERT start): zero (the "
+                          "pre-trained encoder reads exactly as it was trained) or sinusoid (neighbouring "
+                          "coordinates alike from the first step; network.sinusoid_layout_embeddings)"},
+    )
     intent_pooling: Literal["mean", "attention", "tokens"] = field(
         default="tokens",
         metadata={"help": "tokens: one attention per intent over every token of the referral's pages; "

@@ -24,6 +24,7 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
     from cardio_intake.model.artifacts import load_tokenizer
     from cardio_intake.model.network import build_model
     from cardio_intake.model.spec import EncoderShape, ModelSpec, default_base_model
+    from cardio_intake.model.weights import LAYOUT_ONLY_KEYS
 
     m = cfg.model
     base = Path(m.base_model) if m.base_model else default_base_model()
@@ -36,6 +37,10 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
     model, report = build_model(spec, None if m.random_init else base, m.random_init, m.keep_layers)
     if report:
         log.info("encoder from %s: %d tensors, untrained: %s", base, report.loaded, report.missing)
+    if m.layout_init == "sinusoid" and m.use_layout and (report is None or LAYOUT_ONLY_KEYS & set(report.missing)):
+        # only tables that start untrained: a LayoutLM checkpoint's trained ones are kept; the text-only ablation
+        # keeps zero tables (its boxes are all zero, so a sinusoid's row 0 would only shift every token)
+        model.sinusoid_layout_embeddings()
     return model, load_tokenizer(base)
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,30 @@ class LayoutLMReferralModel(nn.Module):
             for table in (emb.x_position_embeddings, emb.y_position_embeddings,
                           emb.h_position_embeddings, emb.w_position_embeddings):
                 table.weight.zero_()
+
+    def sinusoid_layout_embeddings(self, fraction: float = 0.25) -> None:
+        """Start the x and y tables as sinusoids of the coordinate, x in the first half of the hidden
+        dimensions and y in the second (the same function on both would read (500, 200) as (200, 500)); width
+        and height stay zero. Why: a zero table learns each coordinate's row on its own, so a form that puts
+        its member ID at x=512 learns nothing for x=510, and the held-out families put things where no
+        training form did. Sinusoids make neighbouring coordinates alike from the first step, so what the
+        attention learns about one place carries to the places around it. Each row's norm is ``fraction`` of
+        the encoder's mean 1D position embedding norm: a small change of the pre-trained input, as LayoutLM's
+        own 2D tables are of its 1D ones."""
+        emb = self.encoder.embeddings
+        n, dim = emb.x_position_embeddings.weight.shape
+        half = dim // 2
+        coord = torch.arange(n, dtype=torch.float32).unsqueeze(1)
+        freq = torch.exp(-math.log(10000.0) * torch.arange(0, half, 2, dtype=torch.float32) / half)
+        wave = torch.zeros(n, half)
+        wave[:, 0::2] = torch.sin(coord * freq)
+        wave[:, 1::2] = torch.cos(coord * freq)[:, : wave[:, 1::2].shape[1]]
+        with torch.no_grad():
+            target = fraction * emb.position_embeddings.weight.norm(dim=1).mean()
+            wave = wave * (target / wave.norm(dim=1).mean())
+            self.reset_layout_embeddings()
+            emb.x_position_embeddings.weight[:, :half] = wave
+            emb.y_position_embeddings.weight[:, half : 2 * half] = wave
 
     # --- encoder level (what serving batches across requests) -----------------------------------
 
