@@ -44,6 +44,8 @@ def test_dob_formats(text: str) -> None:
         ("Feb 9,.2026", date(2026, 2, 9)),
         ("2026. 07-22", date(2026, 7, 22)),
         ("2026-05-21-", date(2026, 5, 21)),
+        ("“Feb 9, 1987", date(1987, 2, 9)),  # a speck read as a typographic quote
+        ("Nov 20, 196!", date(1961, 11, 20)),  # "!" for a 1 in a digit run
     ],
 )
 def test_dates_read_through_ocr_damage(text: str, expected: date) -> None:
@@ -221,6 +223,10 @@ def test_names_in_capitals_lose_trailing_lowercase_specks() -> None:
         ("Tanaka, Matthew 14-Mar", "Tanaka, Matthew"),  # a date read with the name
         ("Robert Smith 1/2/1960 abc", "Robert Smith"),
         ("MARTINE7, OMAR", "MARTINE7, OMAR"),  # a digit in the first word is a slip for a letter: kept
+        ("Williams, Gloria 8", "Williams, Gloria B"),  # a middle initial OCR read as a digit
+        ("WILLIAMS, GLORIA 8.", "WILLIAMS, GLORIA B."),
+        ("Gloria 8", "Gloria"),  # one word before it: a count or a box number, not an initial
+        ("Robert Smith 7", "Robert Smith"),  # no letter looks like a 7
     ],
 )
 def test_what_follows_a_name_is_no_part_of_it(text: str, expected: str) -> None:

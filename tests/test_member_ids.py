@@ -155,3 +155,16 @@ def test_the_one_word_of_the_payers_shape_is_the_member_id() -> None:
     assert shaped_word("024141495 570929911", nine) == "024141495 570929911"  # two of its shape: a person decides
     assert shaped_word("U37650596 04", ("U########", "U##########")) == "U37650596 04"  # the whole has a shape
     assert shaped_word("024141495 5709299", ()) == "024141495 5709299"  # a payer without shapes
+
+
+def test_spaces_ocr_put_inside_an_id_of_the_payers_shape_are_closed_up() -> None:
+    from cardio_intake.extraction.member_ids import closed_up
+
+    assert closed_up("W44 1898444", ("W#########",)) == "W441898444"
+    cigna = ("U########", "U##########")
+    assert closed_up("U65486350 02", cigna) == "U65486350 02"  # the suffix's space is printed
+    assert closed_up("U654 86350 02", cigna) == "U65486350 02"
+    assert closed_up("W44 18984", ("W#########",)) == "W44 18984"  # not of the shape: kept as read
+    assert closed_up("W44 1898444", ()) == "W44 1898444"  # a payer without shapes
+    fx = spans_to_fields([_span("PAYER", "Aetna"), _span("MEMBER_ID", "W44 1898444")])
+    assert fx.fields.member_id == "W441898444"

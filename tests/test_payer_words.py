@@ -37,6 +37,13 @@ def test_slips_too_large_for_a_word_mended_against_whole_names(read: str, repair
     assert repair_payer_text(read) == repaired
 
 
+def test_a_directory_name_with_its_spaces_lost_is_spaced_as_the_directory_writes_it() -> None:
+    assert repair_payer_text("MedicarePartB") == "Medicare Part B"
+    assert repair_payer_text("MEDICAREPARTB") == "MEDICARE PART B"
+    assert repair_payer_text("UnitedHealthcare") == "UnitedHealthcare"  # spelled so in the directory
+    assert repair_payer_text("United Healthcare") == "United Healthcare"  # more spaces than the first spelling: kept
+
+
 @pytest.mark.parametrize("text", ["Medicare Part 8", "Blue Cross Blue Shield of Texas", "Movie Bart", "REG"])
 def test_ambiguous_or_distant_texts_are_not_replaced_as_a_whole(text: str) -> None:
     # "Part 8" is as close to Part A as to Part B; a plan of another state is not this one

@@ -30,6 +30,7 @@ from cardio_intake.extraction.lines import (
     union_box,
 )
 from cardio_intake.extraction.member_ids import (
+    closed_up,
     fits_any,
     known_payer,
     mend_member_id,
@@ -1203,7 +1204,7 @@ def spans_to_fields(
             # a number re-typed as the member ID is one only in the payer's shape ("15220-787" on a referral that
             # prints no member ID is some other number the tagger had doubts about)
             valid = [(s, v) for s, v in valid if not (s.retyped and shapes) or fits_any(str(v), shapes)]
-            valid = [(s, shaped_word(str(v), shapes)) for s, v in valid]
+            valid = [(s, closed_up(shaped_word(str(v), shapes), shapes)) for s, v in valid]
             # ...and say which reading is the member ID: an MRN or a group number tagged as one rarely has its shape
             fitting = [(s, v) for s, v in valid if fits_any(str(v), shapes)]
             if shapes and valid and not fitting:

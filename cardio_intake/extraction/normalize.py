@@ -61,7 +61,9 @@ def _clean(text: str) -> str:
 
 # OCR confusions inside what must be a digit run ("O3/l4/1952"). Only applied to tokens that are
 # mostly digits already, so words such as "Oct" are left alone.
-_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+_DIGIT_FIX = str.maketrans(
+    {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "!": "1", "S": "5", "B": "8"}
+)
 
 
 def _fix_digits(token: str) -> str:
@@ -158,7 +160,8 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
     nearest today. Birth dates must be within 120 years; referral dates within ~25 years back and
     one year ahead."""
     today = today or date.today()
-    s = _DATE_LABEL_RE.sub("", _clean(text)).strip(" .,'\"`-")
+    # typographic quotes too: a speck before a date reads as one ("“Feb 9, 1987")
+    s = _DATE_LABEL_RE.sub("", _clean(text)).strip(" .,'\"`-“”‘’„")
     if not s:
         return _bad("empty")
     raw = s  # month names must be matched before OCR digit fixes ("08-Jul-1997" must not become "Ju1")
@@ -412,11 +415,20 @@ def normalize_name(text: str) -> Norm[str]:
     return Norm(s)
 
 
+#: A digit alone at a name's end that OCR reads for a middle initial's capital ("Williams, Gloria 8").
+_INITIAL_AS_DIGIT = {"8": "B", "0": "O", "5": "S", "6": "G"}
+
+
 def _cut_at_digits(s: str) -> str:
     """A name has no digits: a word with one after the name's words is a date or ID read with it
-    ("Tanaka, Matthew 14-Mar"). A digit inside the first word is an OCR slip for a letter ("MARTINE7")
-    and stays for the checks after."""
+    ("Tanaka, Matthew 14-Mar"), except one digit alone last, which is a middle initial OCR read as a
+    digit ("Williams, Gloria 8" -> "Williams, Gloria B"). A digit inside the first word is an OCR slip
+    for a letter ("MARTINE7") and stays for the checks after."""
     tokens = s.split(" ")
+    last = tokens[-1].rstrip(".")
+    if len(tokens) >= 3 and last in _INITIAL_AS_DIGIT and not any(c.isdigit() for c in " ".join(tokens[:-1])):
+        tokens[-1] = _INITIAL_AS_DIGIT[last] + tokens[-1][len(last):]
+        return " ".join(tokens)
     for i, tok in enumerate(tokens):
         if i and any(c.isdigit() for c in tok) and any(c.isalpha() for c in " ".join(tokens[:i])):
             return " ".join(tokens[:i])

@@ -131,7 +131,11 @@ def mend_payer_words(text: str) -> str:
 
 def _repair_phrase(text: str, phrases: dict[str, str]) -> str:
     key = word_key(text)
-    if key in phrases or len(key) < MIN_PHRASE_LENGTH:
+    if key in phrases:
+        # a directory name with spaces OCR lost ("MedicarePartB"): written as the directory spaces it
+        spelled = phrases[key]
+        return _cased(spelled, text) if len(text.split()) < len(spelled.split()) else text
+    if len(key) < MIN_PHRASE_LENGTH:
         return text
     # The two closest names; one further than best - margin cannot make the text ambiguous, so the
     # cutoff lets difflib's quick bounds skip most of the directory.
