@@ -46,6 +46,7 @@ def test_dob_formats(text: str) -> None:
         ("2026-05-21-", date(2026, 5, 21)),
         ("“Feb 9, 1987", date(1987, 2, 9)),  # a speck read as a typographic quote
         ("Nov 20, 196!", date(1961, 11, 20)),  # "!" for a 1 in a digit run
+        ("11301942", date(1942, 11, 30)),  # no month 19 of year 1130: month, day, year run together
     ],
 )
 def test_dates_read_through_ocr_damage(text: str, expected: date) -> None:

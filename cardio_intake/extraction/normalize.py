@@ -174,6 +174,8 @@ def normalize_date(text: str, kind: DateKind = "referral", today: date | None = 
             month_first = pat is _NUMERIC_PATTERNS[1] or pat is _NUMERIC_PATTERNS[3]
             if month_first and mo > 12 and d <= 12:
                 mo, d = d, mo  # day-first (e.g. 14/03/1952)
+            if not (1 <= mo <= 12 and 1 <= d <= 31):
+                continue  # "11301942" is no year 1130 with month 19: read it as the next shape does
             parsed = (m["y"], mo, d)
             break
     if parsed is None:
