@@ -806,3 +806,39 @@ def test_a_date_a_time_of_day_follows_is_the_fax_stamp() -> None:
     tags = ["B-REFERRAL_DATE", "O", "O", "O", "B-REFERRAL_DATE"]
     spans = decode_page(words, row_boxes(words), probs_for(tags), 1, drop_non_values=True)
     assert [s.text for s in spans] == ["05/20/2026"]
+
+
+def test_a_member_ids_first_piece_takes_the_rest_ocr_parted_from_it() -> None:
+    """"W44" | "1898444": OCR read a gap inside the ID as a space and the tagger read two values, the second
+    sometimes as a group number; a first piece that is an ID alone stays apart."""
+
+    def spans(words: list[str], tags: list[str]) -> list[tuple[str, str]]:
+        return [(s.type, s.text) for s in decode_page(words, row_boxes(words), probs_for(tags), 1, split_lines=True)]
+
+    assert spans(["W44", "1898444"], ["B-MEMBER_ID", "B-MEMBER_ID"]) == [("MEMBER_ID", "W44 1898444")]
+    assert spans(["MH51", "139448"], ["B-MEMBER_ID", "B-GROUP_NUMBER"]) == [("MEMBER_ID", "MH51 139448")]
+    # an ID then a group number, each a value alone, are two values
+    assert spans(["W441898444", "0463289"], ["B-MEMBER_ID", "B-GROUP_NUMBER"]) == [
+        ("MEMBER_ID", "W441898444"), ("GROUP_NUMBER", "0463289")]
+    # pieces on two lines stay apart
+    two_lines = [*row_boxes(["W44"]), *row_boxes(["1898444"], y=330)]
+    parted = decode_page(["W44", "1898444"], two_lines, probs_for(["B-MEMBER_ID", "B-MEMBER_ID"]), 1, split_lines=True)
+    assert [s.text for s in parted] == ["W44", "1898444"]
+
+
+def test_a_name_takes_the_middle_initial_that_ends_its_line() -> None:
+    def texts(words: list[str], tags: list[str], boxes: list[Box] | None = None) -> list[str]:
+        spans = decode_page(words, boxes or row_boxes(words), probs_for(tags), 1, drop_non_values=True)
+        return [s.text for s in spans if s.type == "PATIENT_NAME"]
+
+    assert texts(["Williams.", "Minh", "D"], [*span_tags("PATIENT_NAME", 2), "O"]) == ["Williams. Minh D"]
+    # OCR's digit for the initial's B; the next word on the next line
+    words, tags = ["WILLIAMS,", "GLORIA", "8", "DOB:"], [*span_tags("PATIENT_NAME", 2), "O", "O"]
+    boxes = [*row_boxes(words[:3]), *row_boxes(words[3:], y=330)]
+    assert texts(words, tags, boxes) == ["WILLIAMS, GLORIA 8"]
+    # a letter the line goes on after (a check box, a label's start), or on the next line, is no initial
+    assert texts(["Williams,", "Minh", "D", "Fax"], [*span_tags("PATIENT_NAME", 2), "O", "O"]) == ["Williams, Minh"]
+    next_line = [*row_boxes(["Williams,", "Minh"]), *row_boxes(["D"], y=330)]
+    assert texts(["Williams,", "Minh", "D"], [*span_tags("PATIENT_NAME", 2), "O"], next_line) == ["Williams, Minh"]
+    # one word alone is too little to call what follows its initial
+    assert texts(["Minh", "D"], ["B-PATIENT_NAME", "O"]) == ["Minh"]

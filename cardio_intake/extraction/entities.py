@@ -179,7 +179,7 @@ def decode_page(
     order with the time span after it (:func:`_durations_joined`),
     a number the type its column's label names (``column_labels.ids_typed_by_column``), an urgency with the rest of its
     phrase (:func:`_urgency_tails_completed`) and a surname alone with the given names after it
-    (:func:`_given_names_joined`); a referring provider's credentials on its line join the name
+    (:func:`_given_names_joined`), a name with the middle initial printed after it (:func:`_initials_taken`); a referring provider's credentials on its line join the name
     (:func:`_credentials_joined`)."""
     if len(words) == 0:
         return []
@@ -215,6 +215,7 @@ def decode_page(
         scored = ids_typed_by_column(words, boxes, scored)
         scored = _urgency_tails_completed(words, boxes, scored)
         scored = _given_names_joined(words, boxes, scored)
+        scored = _initials_taken(words, boxes, scored)
     retyped: set[tuple[int, int]] = set()
     if retype_invalid:
         scored, retyped = _retype_invalid(words, probs, scored, reduce)
@@ -299,14 +300,20 @@ def _cut_at_rises(boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, in
     return out
 
 
+#: What the tagger reads the rest of a member ID as, when OCR put a space inside it
+ID_PIECE_TYPES = frozenset({"MEMBER_ID", "GROUP_NUMBER"})
+
+
 def _one_value_per_line_run(
     words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int]]
 ) -> list[tuple[str, int, int]]:
     """Two spans of one single-valued type that touch on one line are one value the tagger broke, and join:
     two pieces of a name that are each name-like ("Ingrid" | "K. Powell"; not "lVirst)" | "CARTER, TYRONE"),
     or two pieces of any other value where neither is one alone and together they are ("216" | "576 5835").
-    A piece that is a value alone stays apart: a real fax beside "(HMO)", two group numbers. Gold spans never
-    touch so outside the list types (22 such pairs of the 8,874 spans of every corpus here, each a list)."""
+    A piece that is a value alone stays apart: a real fax beside "(HMO)", two group numbers. A member ID's first
+    piece that is no ID alone ("W44", "MH51") takes the piece after it, read as a member ID or a group number, where
+    together they are one ("W44 1898444": OCR read a gap as a space and the tagger broke the ID there). Gold spans
+    never touch so outside the list types (22 such pairs of the 8,874 spans of every corpus here, each a list)."""
 
     def valid(t: str, a: int, b: int) -> bool:
         return _valid_value(t, words, a, b)
@@ -315,6 +322,10 @@ def _one_value_per_line_run(
     for t, s, e in spans:
         if out and ENTITY_TO_FIELD[t] not in LIST_FIELDS:
             pt, ps, pe = out[-1]
+            if pt == "MEMBER_ID" and t in ID_PIECE_TYPES and pe == s and on_one_line(boxes[pe - 1], boxes[s]) \
+                    and not valid(pt, ps, pe) and valid(pt, ps, e):
+                out[-1] = (pt, ps, e)  # "W44" | "1898444": a gap OCR read as a space, the rest read as an ID of its own
+                continue
             touching = pt == t and pe == s and on_one_line(boxes[pe - 1], boxes[s])
             if touching and (
                 (valid(t, ps, pe) and valid(t, s, e)) if t in NAME_TYPES
@@ -567,6 +578,29 @@ def _given_names_joined(
     for t, s, e, c in spans:
         if t in NAME_TYPES and e - s == 1 and _SURNAME_FIRST.fullmatch(words[s]) and not is_credential(words[s]):
             e = _grown_right(words, boxes, taken, e, GIVEN_NAME_WORDS, _given_name)
+        out.append((t, s, e, c))
+    return out
+
+
+#: A middle initial as printed after a name, or as OCR reads it (a digit for B, O, S or G: "GLORIA 8")
+_INITIAL = re.compile(r"[A-Z]\.?|[8056]\.?")
+
+
+def _initials_taken(
+    words: Sequence[str], boxes: Sequence[Sequence[int]], spans: list[tuple[str, int, int, float]]
+) -> list[tuple[str, int, int, float]]:
+    """A name of two words or more takes the untagged middle initial printed after it where its line ends there
+    ("Williams. Minh" | "D", "WILLIAMS, GLORIA" | "8"): the tagger stopped before the one letter, and the field
+    lost the initial the name is written with. The confidence stays the name's."""
+    taken = _words_taken(spans)
+    out = []
+    for t, s, e, c in spans:
+        if (
+            t in NAME_TYPES and e - s >= 2 and e < len(words) and e not in taken and _INITIAL.fullmatch(words[e])
+            and on_one_line(boxes[e - 1], boxes[e])
+            and (e + 1 == len(words) or starts_new_line(boxes[e], boxes[e + 1]) or rises_above(boxes[e], boxes[e + 1]))
+        ):
+            e += 1
         out.append((t, s, e, c))
     return out
 
