@@ -168,3 +168,11 @@ def test_spaces_ocr_put_inside_an_id_of_the_payers_shape_are_closed_up() -> None
     assert closed_up("W44 1898444", ()) == "W44 1898444"  # a payer without shapes
     fx = spans_to_fields([_span("PAYER", "Aetna"), _span("MEMBER_ID", "W44 1898444")])
     assert fx.fields.member_id == "W441898444"
+
+
+def test_a_heavy_five_read_as_s5_is_read_without_the_s_where_that_fits_the_shape() -> None:
+    assert mend_member_id("WS501734729", ("W#########",)) == "W501734729"
+    assert mend_member_id("5YGS5RTOVU70", ("#@*#@*#@@##",)) == "5YG5RT0VU70"  # and the MBI's O for 0 mended
+    # no S before a 5: kept as read
+    assert mend_member_id("WX501734729", ("W#########",)) == "WX501734729"
+    assert mend_member_id("WS401734729", ("W#########",)) == "WS401734729"  # an S before a 4 is no ghost

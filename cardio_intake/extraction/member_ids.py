@@ -76,8 +76,21 @@ def _mend(ch: str, slot: str) -> str | None:
 
 
 def mend_member_id(value: str, shapes: tuple[str, ...]) -> str:
-    """``value`` mended to the one shape of ``shapes`` it can be read as, else ``value`` as it was."""
+    """``value`` mended to the one shape of ``shapes`` it can be read as, else ``value`` as it was. A reading
+    one character too long with an "S" before a "5" is read without the S too: OCR reads a heavy fax 5 as "S5"
+    ("WS501734729" for Aetna's "W501734729", "5YGS5RTOVU70" for the MBI "5YG5RT0VU70")."""
     if not shapes or fits_any(value, shapes):
+        return value
+    mended = _mended(value, shapes)
+    if mended != value:
+        return mended
+    ghosts = {value[:i] + value[i + 1 :] for i in range(len(value) - 1) if value[i] in "Ss" and value[i + 1] == "5"}
+    readings = {m for g in ghosts if fits_any(m := _mended(g, shapes), shapes)}
+    return readings.pop() if len(readings) == 1 else value
+
+
+def _mended(value: str, shapes: tuple[str, ...]) -> str:
+    if fits_any(value, shapes):
         return value
     compact = "".join(c for c in value if c not in _SEPARATORS)
     readings = set()
