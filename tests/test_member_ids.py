@@ -176,3 +176,10 @@ def test_a_heavy_five_read_as_s5_is_read_without_the_s_where_that_fits_the_shape
     # no S before a 5: kept as read
     assert mend_member_id("WX501734729", ("W#########",)) == "WX501734729"
     assert mend_member_id("WS401734729", ("W#########",)) == "WS401734729"  # an S before a 4 is no ghost
+
+
+def test_a_telephone_number_is_no_member_id() -> None:
+    for phone in ("1-720-000-0681", "720-555-0134", "720 555 0134"):
+        assert normalize_field("member_id", phone).value is None, phone
+    assert normalize_field("member_id", "642967222-03").value == "642967222-03"  # an ID with a suffix stays
+    assert normalize_field("member_id", "5K68-ED4-UH19").value == "5K68-ED4-UH19"  # an MBI as printed

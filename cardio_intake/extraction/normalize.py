@@ -514,15 +514,21 @@ def repair_mbi(value: str) -> str:
     return "".join(c if c == "-" else next(repaired) for c in value)
 
 
+#: A telephone number as printed ("1-720-000-0681", "720-555-0134"): a payer's help line, never its member ID
+_PHONE_SHAPE = re.compile(r"(?:1[- ])?\d{3}[- ]\d{3}[- ]\d{4}")
+
+
 def plausible_member_id(value: str) -> bool:
     """Every payer's member ID (commercial, Medicare MBI, Medicaid) is at least six letters and digits,
-    three of them digits, and nothing but ASCII letters, digits, spaces and hyphens. What fails this is
+    three of them digits, nothing but ASCII letters, digits, spaces and hyphens, and not a telephone number's
+    shape (a card's help line "1-720-000-0681" read as the ID). What fails this is
     a form's box number ("3."), a label ("D.O.B.") or OCR damage ("W33916860?", "O4€626142042") that no
     one could enter into an eligibility check as read."""
     return (
         _MEMBER_ID_CHARS.fullmatch(value) is not None
         and sum(c.isalnum() for c in value) >= 6
         and sum(c.isdigit() for c in value) >= 3
+        and _PHONE_SHAPE.fullmatch(value) is None
     )
 
 
