@@ -840,5 +840,7 @@ def test_a_name_takes_the_middle_initial_that_ends_its_line() -> None:
     assert texts(["Williams,", "Minh", "D", "Fax"], [*span_tags("PATIENT_NAME", 2), "O", "O"]) == ["Williams, Minh"]
     next_line = [*row_boxes(["Williams,", "Minh"]), *row_boxes(["D"], y=330)]
     assert texts(["Williams,", "Minh", "D"], [*span_tags("PATIENT_NAME", 2), "O"], next_line) == ["Williams, Minh"]
+    # a name that has its initial already takes no second one (a sex's "F" after "KING. AMA A")
+    assert texts(["Novak,", "Eugene", "R", "F"], [*span_tags("PATIENT_NAME", 3), "O"]) == ["Novak, Eugene R"]
     # one word alone is too little to call what follows its initial
     assert texts(["Minh", "D"], ["B-PATIENT_NAME", "O"]) == ["Minh"]

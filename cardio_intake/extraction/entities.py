@@ -597,6 +597,7 @@ def _initials_taken(
     for t, s, e, c in spans:
         if (
             t in NAME_TYPES and e - s >= 2 and e < len(words) and e not in taken and _INITIAL.fullmatch(words[e])
+            and not _INITIAL.fullmatch(words[e - 1])  # one initial at most: "KING. AMA A" | "F" is a sex's box
             and on_one_line(boxes[e - 1], boxes[e])
             and (e + 1 == len(words) or starts_new_line(boxes[e], boxes[e + 1]) or rises_above(boxes[e], boxes[e + 1]))
         ):
