@@ -38,7 +38,7 @@ class ModelArgs:
         default="zero",
         metadata={"help": "how LayoutLM's 2D tables start when base_model has none (a BERT start): zero (the "
                           "pre-trained encoder reads exactly as it was trained) or sinusoid (neighbouring "
-                          "coordinates alike from the first step; network.sinusoid_layout_embeddings)"},
+                          "coordinates alike from the first step; network.sinusoid_layout_embeddings; measured worse or level)"},
     )
     intent_pooling: Literal["mean", "attention", "tokens"] = field(
         default="tokens",
