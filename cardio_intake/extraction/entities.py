@@ -37,7 +37,12 @@ from cardio_intake.extraction.member_ids import (
     shaped_word,
     shapes_for_payer,
 )
-from cardio_intake.extraction.normalize import is_credential, normalize_field, normalize_name
+from cardio_intake.extraction.normalize import (
+    INITIAL_AS_DIGIT,
+    is_credential,
+    normalize_field,
+    normalize_name,
+)
 from cardio_intake.extraction.payer_words import complete_payer, directory_spelling
 from cardio_intake.labels import BIO_LABELS, ENTITY_TO_FIELD, ENTITY_TYPES, FIELD_NAMES, LIST_FIELDS
 from cardio_intake.schemas import EntityPrediction, Fields
@@ -582,8 +587,8 @@ def _given_names_joined(
     return out
 
 
-#: A middle initial as printed after a name, or as OCR reads it (a digit for B, O, S or G: "GLORIA 8")
-_INITIAL = re.compile(r"[A-Z]\.?|[8056]\.?")
+#: A middle initial as printed after a name, or as OCR reads it (``normalize.INITIAL_AS_DIGIT``: "GLORIA 8")
+_INITIAL = re.compile(rf"[A-Z{''.join(INITIAL_AS_DIGIT)}]\.?")
 
 
 def _initials_taken(

@@ -418,7 +418,7 @@ def normalize_name(text: str) -> Norm[str]:
 
 
 #: A digit alone at a name's end that OCR reads for a middle initial's capital ("Williams, Gloria 8").
-_INITIAL_AS_DIGIT = {"8": "B", "0": "O", "5": "S", "6": "G"}
+INITIAL_AS_DIGIT = {"8": "B", "0": "O", "5": "S", "6": "G"}
 
 
 def _cut_at_digits(s: str) -> str:
@@ -428,8 +428,8 @@ def _cut_at_digits(s: str) -> str:
     for a letter ("MARTINE7") and stays for the checks after."""
     tokens = s.split(" ")
     last = tokens[-1].rstrip(".")
-    if len(tokens) >= 3 and last in _INITIAL_AS_DIGIT and not any(c.isdigit() for c in " ".join(tokens[:-1])):
-        tokens[-1] = _INITIAL_AS_DIGIT[last] + tokens[-1][len(last):]
+    if len(tokens) >= 3 and last in INITIAL_AS_DIGIT and not any(c.isdigit() for c in " ".join(tokens[:-1])):
+        tokens[-1] = INITIAL_AS_DIGIT[last] + tokens[-1][len(last):]
         return " ".join(tokens)
     for i, tok in enumerate(tokens):
         if i and any(c.isdigit() for c in tok) and any(c.isalpha() for c in " ".join(tokens[:i])):
