@@ -36,7 +36,7 @@ def test_a_slip_is_mended_to_the_one_shape_it_fits(read: str, shapes: tuple[str,
         ("H06470688", ("H########",)),  # already fits
         ("H0647068", ("H########",)),  # one character short: no confusion explains a missing one
         ("1503473983", ("D#########",)),  # "1" does not look like "D"
-        ("H06470%88", ("H########",)),  # a character no confusion explains
+        ("H06470€88", ("H########",)),  # a character no confusion explains ("%" is one: SYMBOL_AS_DIGIT)
         ("AB1234SC", ()),  # a payer without shapes
         # nine characters two shapes read differently (Medi-Cal "9#######@", Texas "#########"): a person decides
         ("9I234567S", ("9#######@", "#########")),
@@ -183,3 +183,21 @@ def test_a_telephone_number_is_no_member_id() -> None:
         assert normalize_field("member_id", phone).value is None, phone
     assert normalize_field("member_id", "642967222-03").value == "642967222-03"  # an ID with a suffix stays
     assert normalize_field("member_id", "5K68-ED4-UH19").value == "5K68-ED4-UH19"  # an MBI as printed
+
+
+def test_a_symbol_read_for_a_digit_is_read_through_the_payers_shape() -> None:
+    from cardio_intake.extraction.member_ids import symbol_read
+
+    anthem = ("@@@#########", "R########")
+    assert symbol_read("PNB35696900%", anthem) == "PNB356969009"  # "%" for a 9
+    assert symbol_read("W5°07]2440", ("W#########",)) == "W500712440"  # "°" for 0, "]" for 1
+    assert symbol_read("O4€626142042", ("OSC########",)) is None  # a symbol no digit explains
+    assert symbol_read("PNB356969009", anthem) is None  # no symbol: nothing for this rule to read
+    assert symbol_read("PNB35696900%", ()) is None  # a payer without shapes
+    # in the fields: the symbol reading is the member ID where no reading has the shape...
+    fx = spans_to_fields([_span("PAYER", "Anthem Medicare Advantage"), _span("MEMBER_ID", "PNB35696900%")])
+    assert fx.fields.member_id == "PNB356969009"
+    assert spans_to_fields([_span("MEMBER_ID", "PNB35696900%")]).fields.member_id is None  # no payer: no ID
+    # ...and not where another reading has it: "RIGG°G776" read whole is not the clean "R98808976"
+    spans = [_span("PAYER", "Highmark BCBS"), _span("MEMBER_ID", "RIGG°G776", 0.95), _span("MEMBER_ID", "R98808976", 0.6)]
+    assert spans_to_fields(spans).fields.member_id == "R98808976"

@@ -36,11 +36,13 @@ from cardio_intake.extraction.member_ids import (
     mend_member_id,
     shaped_word,
     shapes_for_payer,
+    symbol_read,
 )
 from cardio_intake.extraction.normalize import (
     INITIAL_AS_DIGIT,
     is_credential,
     normalize_field,
+    normalize_identifier,
     normalize_name,
 )
 from cardio_intake.extraction.payer_words import complete_payer, directory_spelling
@@ -1210,6 +1212,11 @@ def surest_value(groups: Mapping[object, Sequence[float]]) -> object:
     return max(even, key=lambda v: (len(groups[v]), max(groups[v])))
 
 
+def _identifier(text: str) -> str:
+    """``text`` as an identifier reads before any plausibility check (label punctuation off), or ""."""
+    return str(normalize_identifier(text).value or "")
+
+
 def spans_to_fields(
     spans: Sequence[Span],
     thresholds: Mapping[str, float] | None = None,
@@ -1243,6 +1250,11 @@ def spans_to_fields(
             # the payer is chosen first (FIELD_NAMES order): its ID shapes undo OCR's letter-for-digit slips
             shapes = shapes_for_payer(str(values["payer"]))
             valid = [(s, mend_member_id(str(v), shapes)) for s, v in valid]
+            if not any(fits_any(str(v), shapes) for _, v in valid):
+                # a symbol OCR read for a digit makes a reading no ID ("PNB35696900%"); where no other reading has the
+                # payer's shape, the shape may read it whole. Not before: "RIGG°G776" read whole is not the
+                # "R98808976" read cleanly on another page
+                valid += [(s, r) for s, n in normalized if n.value is None and (r := symbol_read(_identifier(s.text), shapes))]
             # a number re-typed as the member ID is one only in the payer's shape ("15220-787" on a referral that
             # prints no member ID is some other number the tagger had doubts about)
             valid = [(s, v) for s, v in valid if not (s.retyped and shapes) or fits_any(str(v), shapes)]
