@@ -133,6 +133,16 @@ def test_payer_prefers_the_plan_over_the_bare_carrier(readings: list[tuple[str, 
     assert fx.fields.payer == expected
 
 
+def test_a_name_reading_without_a_digit_wins_over_one_with() -> None:
+    # OCR read the Z of one page's "MARTINEZ" as a 7; the other page read it clean, less surely
+    spans = [_span("PATIENT_NAME", "MARTINE7, OMAR", 0.99), _span("PATIENT_NAME", "MARTINEZ, OMAR", 0.6, page=2)]
+    assert spans_to_fields(spans).fields.patient_name == "MARTINEZ, OMAR"
+    # with no other reading, the one with the digit is still the name (a person reviews it)
+    assert spans_to_fields(spans[:1]).fields.patient_name == "MARTINE7, OMAR"
+    provider = [_span("REFERRING_PROVIDER", "Dr. Ra1 Patel", 0.99), _span("REFERRING_PROVIDER", "Dr. Raj Patel", 0.5)]
+    assert spans_to_fields(provider).fields.referring_provider == "Raj Patel"  # the title is no part of the name
+
+
 def test_review_reasons_as_contract_says() -> None:
     cal = Calibration(field_thresholds={"member_id": 0.9}, intent_review_thresholds=dict.fromkeys(INTENTS, 0.8))
     spans = [

@@ -1264,6 +1264,9 @@ def spans_to_fields(
             if shapes and valid and not fitting:
                 result.unshaped.append(name)
             valid = fitting or valid
+        if name in _NAME_FIELDS:
+            # a digit inside a name is OCR's slip for a letter ("MARTINE7, OMAR"): a reading without one wins
+            valid = [(s, v) for s, v in valid if not any(c.isdigit() for c in str(v))] or valid
         if name == "payer" and known_payers:
             # the practice's payer directory names the payers it deals with: a reading that is one of them wins
             # over one that is none ("BC" at 0.74 against "Devoted Health" at 0.49)
