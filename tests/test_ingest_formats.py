@@ -174,19 +174,28 @@ def test_ocr_timeout_is_typed(page: tuple[Image.Image, list[tuple[str, D.Box]]])
         load_document(D.image_bytes(img, "PNG"), limits=Limits(ocr_timeout_s=0.05), workers=1)
 
 
+def test_ascender_balance_tells_upright_from_upside_down(page: tuple[Image.Image, list[tuple[str, D.Box]]]) -> None:
+    from cardio_intake.ingest.orient import upright_score
+
+    img, _ = page
+    assert upright_score(img) > 0.2
+    assert upright_score(img.rotate(180)) < -0.2
+    assert upright_score(Image.new("L", img.size, 255)) == 0.0
+
+
 def test_upside_down_page_is_turned_when_osd_gives_up(
     page: tuple[Image.Image, list[tuple[str, D.Box]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import cardio_intake.ingest.ocr as ocr_mod
 
-    # OSD returns "no idea" on speckled standard-resolution faxes: the page is read upside down too, the better kept
+    # OSD returns "no idea" on speckled standard-resolution faxes; the ascender test takes over
     monkeypatch.setattr(ocr_mod, "detect_rotation", lambda image, timeout_s: 0)
     img, gold = page
     p = load_document(D.image_bytes(img.rotate(180), "PNG", dpi=(200, 200)), workers=1).pages[0]
     assert p.rotation_applied == 180
     assert _match_rate(p, gold, img.size) >= 0.9
-    # capitals and digits alone: as much ink above the line's core as below it, upright or not (what an ascender
-    # test could not tell); the two reads can
+    # capitals and digits alone: as much ink above the line's core as below it, upright or not, so the ascender
+    # test cannot tell; the upside-down read, far more confident, can
     caps, caps_gold = D.render_page(("MEMBER ID W238849102", "GROUP 0012345 PLAN PPO", "CPT 93306 ECHO TTE"))
     p = load_document(D.image_bytes(caps.rotate(180), "PNG", dpi=(200, 200)), workers=1).pages[0]
     assert p.rotation_applied == 180
@@ -196,7 +205,7 @@ def test_upside_down_page_is_turned_when_osd_gives_up(
 def test_a_faint_upright_page_osd_cannot_read_stays_upright(monkeypatch: pytest.MonkeyPatch) -> None:
     import cardio_intake.ingest.ocr as ocr_mod
 
-    # a pale page reads below the confidence that asks OSD; read upside down too, it reads worse and stays as it is
+    # every page asks OSD here; read upside down too, an upright page reads worse and stays as it is
     monkeypatch.setattr(ocr_mod, "detect_rotation", lambda image, timeout_s: 0)
     monkeypatch.setattr(ocr_mod, "_OSD_TRIGGER_CONF", 101.0)  # every page asks
     img, gold = D.render_page()

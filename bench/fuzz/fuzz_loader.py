@@ -73,6 +73,7 @@ def load_without_tesseract(data: bytes) -> int:
     for image in images:
         skew = orient.estimate_skew(image)
         orient.deskew(image, skew)
+        orient.upright_score(image)
     return len(images)
 
 

@@ -27,6 +27,7 @@ from cardio_intake.ingest.orient import (
     detect_rotation,
     estimate_skew,
     rotate_clockwise,
+    upright_score,
 )
 from cardio_intake.ingest.pages import PageImage
 from cardio_intake.ingest.smooth import smooth
@@ -39,6 +40,13 @@ if TYPE_CHECKING:
 #: text reads at 10-35, noisy upright faxes at 50-90.
 _OSD_TRIGGER_CONF = 50.0
 _OSD_TRIGGER_WORDS = 5
+#: Below this ascender/descender balance a page whose OSD is inconclusive is tried upside down
+#: (upright pages score about +0.4, upside-down ones about -0.4).
+_UPSIDE_DOWN_SCORE = -0.15
+#: A page that neither OSD nor that balance orients is turned when its upside-down read is this much more confident
+#: on average (0-100). Turned, dev31's packet-00024 and -00093 read at 78 and 61 against 28 and 25 (upside-down
+#: order pages the balance missed, their orders unread); its packet-00106's card image at 15 against 14, both noise.
+_TURN_MARGIN = 20.0
 #: Below this mean word confidence (0-100) the page is read a second time, blurred (``smooth``), and
 #: the better read kept. On the corpus's 129 validation and test pages (median first-pass confidence
 #: 79) 85 re-reads 81 of them; a perfect tagger's straight-through rate on validation went 0.72 -> 0.76
@@ -127,15 +135,17 @@ def ocr_page(task: OcrTask) -> Page:
     try:
         best = _pass(image, 0, page.dpi, remaining)
         if len(best.layout) < _OSD_TRIGGER_WORDS or best.mean_conf < _OSD_TRIGGER_CONF:
-            # OSD gives up on speckled standard-resolution text and on some clean pages: where it says nothing,
-            # the page is read upside down too (a page fed the wrong way round is the fax's usual turn) and the
-            # better read kept. An ascender/descender balance used to decide that turn and missed upside-down
-            # pages whose balance was even (dev31's packet-00024 and -00093, upright reads at 25-28 mean
-            # confidence against 61-78 turned).
-            rotation = detect_rotation(image, remaining()) or 180
+            rotation, margin = detect_rotation(image, remaining()), 0.0
+            if rotation == 0:
+                # OSD gives up on speckled standard-resolution text; the ascender test does not. Where that balance
+                # is even too (capitals and digits), the page is still read upside down, a fed page's usual turn,
+                # and the turned read must win clearly: a page with next to nothing to read (an image of a card)
+                # reads as badly either way and stays as it is
+                rotation = 180
+                margin = 0.0 if upright_score(best.image) < _UPSIDE_DOWN_SCORE else _TURN_MARGIN
             if rotation:
                 turned = _pass(image, rotation, page.dpi, remaining)
-                if turned.quality > best.quality:
+                if turned.quality > best.quality and turned.mean_conf >= best.mean_conf + margin:
                     best = turned
         if best.mean_conf < _SMOOTH_TRIGGER_CONF:
             # Dotted glyphs (dithered or dropped-out strokes) read at low confidence; blurred they may
