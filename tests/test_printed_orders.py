@@ -37,6 +37,14 @@ def test_a_consultation_is_an_order_only_as_a_named_visit_and_telemetry_is_a_mon
     assert printed_term_intents(words("30 days of cardiac telemetry"), TERMS) == {"rhythm_monitor"}
 
 
+def test_a_holter_alone_and_an_exercise_stress_ecg_are_orders() -> None:
+    # OCR's "2u HOUR HOLTER" is no "24 hour Holter", and the tagger ran it into the echo line above it
+    assert printed_term_intents(words("2D ECHO WITHOUT DOPPLER 2u HOUR HOLTER"), TERMS) == {"echo_tte", "rhythm_monitor"}
+    assert printed_term_intents(words("Exercise stress ECG (Bruce)"), TERMS) == {"exercise_stress"}
+    # a longer name that holds them is the longer one's: an exercise stress echo is a stress echo
+    assert printed_term_intents(words("Exercise stress echo"), TERMS) == {"stress_echo"}
+
+
 def test_cpt_codes_in_contract_ranges_after_ocr_digit_fixes() -> None:
     # "9328S" is 93288 (S read for 5 in a digit run); "12345" lies in no range; "(93306)," loses its brackets
     assert printed_cpt_intents(["Cardiology", "-", "PPM", "check", "-", "9328S"]) == {"device_check"}
