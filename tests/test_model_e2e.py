@@ -57,6 +57,12 @@ def test_tiny_training_registers_gates_and_predicts(mlflow_home: Path) -> None:
     assert run_data.tags["dataset.test.fingerprint"] and run_data.params["train.seed"] == "13"
     artifacts = {a.path for a in client.list_artifacts(first["run_id"])}
     assert {"config.yaml", "label_maps.json"} <= artifacts
+    # the packages the run's numbers depend on, as installed: two runs that disagree can be told apart
+    import torch
+    import transformers
+
+    packages = json.loads((Path(first["model_dir"]) / "training.json").read_text())["packages"]
+    assert packages["torch"] == torch.__version__ and packages["transformers"] == transformers.__version__
 
     # the same config again: a tie on the same test split keeps the champion, and both figures print
     second = run(_tiny(corpus, mlflow_home / "runs2"))

@@ -393,3 +393,15 @@ def test_progress_bar_follows_each_epochs_own_step_count_and_ends_full(tiny_setu
                        progress=bar, all_new=True)
     assert bar.overshoots == 0
     assert bar.completed == bar.total == state.step
+
+
+def test_package_versions_name_what_is_installed() -> None:
+    import platform
+
+    import numpy
+
+    from training.versions import package_versions
+
+    versions = package_versions(("numpy", "no-such-package-here"))
+    assert versions == {"python": platform.python_version(), "numpy": numpy.__version__,
+                        "no-such-package-here": "not installed"}

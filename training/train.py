@@ -112,6 +112,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
     from cardio_intake.model.predictor import Predictor, load_predictor
     from training import assess, tracking
     from training.loop import load_checkpoint_meta, seed_everything, train_loop
+    from training.versions import package_versions
 
     console = Console()
     seed_everything(cfg.train.seed)
@@ -146,6 +147,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         (model_dir / "training.json").write_text(json.dumps({
             "train_seconds": train_s, "epochs": state.epoch, "best_epoch": state.best_epoch, "stopped": state.stopped,
             "history": state.history, "config": cfg.to_dict(), "fingerprints": data["fingerprints"],
+            "packages": package_versions(),
         }, indent=2), encoding="utf-8")
         test_rows = data["rows"]["test"] or data["rows"]["validation"]
         test = assess.score(predictor, test_rows, progress)
