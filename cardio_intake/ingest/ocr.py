@@ -45,7 +45,8 @@ _OSD_TRIGGER_WORDS = 5
 _UPSIDE_DOWN_SCORE = -0.15
 #: A page that neither OSD nor that balance orients is turned when its upside-down read is this much more confident
 #: on average (0-100). Turned, dev31's packet-00024 and -00093 read at 78 and 61 against 28 and 25 (upside-down
-#: order pages the balance missed, their orders unread); its packet-00106's card image at 15 against 14, both noise.
+#: pages the balance missed: an order page, its orders unread, and an insurance page); its packet-00106's card image
+#: at 15 against 14, both noise.
 _TURN_MARGIN = 20.0
 #: Below this mean word confidence (0-100) the page is read a second time, blurred (``smooth``), and
 #: the better read kept. On the corpus's 129 validation and test pages (median first-pass confidence
