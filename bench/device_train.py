@@ -65,7 +65,7 @@ def pack(dataset: Path, out: Path, extra: Path | None, config: Path) -> None:
 
     def examples(path: Path, split: str) -> list[Any]:
         rows = split_rows(load_from_disk(str(path)), split, None)
-        return [row_to_example(r, tokenizer, m.max_len, m.stride) for r in rows]
+        return [row_to_example(r, tokenizer, m.max_len, m.stride, m.box_level) for r in rows]
 
     bundle = {"train": examples(dataset, "train"), "validation": examples(dataset, "validation"),
               "extra_train": examples(extra, "train") if extra else []}

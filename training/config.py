@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -34,6 +35,11 @@ class ModelArgs:
         default=None, metadata={"help": "use only the first N encoder layers of base_model (faster, a bit weaker)"}
     )
     use_layout: bool = field(default=True, metadata={"help": "false: text-only ablation (every box zero)"})
+    box_level: Literal["word", "segment"] = field(
+        default="word",
+        metadata={"help": "word: each word's own box; segment: the box of its run of words on one line without "
+                          "a wide gap (LayoutLMv3 / StructuralLM style, cardio_intake/model/segments.py)"},
+    )
     layout_init: Literal["zero", "sinusoid"] = field(
         default="zero",
         metadata={"help": "how LayoutLM's 2D tables start when base_model has none (a BERT start): zero (the "
@@ -194,6 +200,11 @@ def _section(cls: type, values: dict[str, Any] | None, name: str) -> Any:
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"config section {name!r}: unknown keys {sorted(unknown)}; known: {sorted(known)}")
+    # a choice's typo ("segmnt") must fail here, not as a default or deep inside a run
+    hints = typing.get_type_hints(cls)
+    for key, value in values.items():
+        if typing.get_origin(hints[key]) is Literal and value not in get_args(hints[key]):
+            raise ValueError(f"config {name}.{key}={value!r}: one of {list(get_args(hints[key]))}")
     return cls(**values)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from cardio_intake.labels import BIO_LABELS, INTENTS, PAGE_TYPES
 from cardio_intake.model.batching import EncodedPage, PageInput, encode_page
+from cardio_intake.model.segments import BoxLevel
 from training.config import DataArgs
 
 SPLITS = ("train", "validation", "test")
@@ -51,8 +52,10 @@ def row_pages(row: Mapping[str, Any], with_tags: bool = False) -> list[PageInput
     ]
 
 
-def row_to_example(row: Mapping[str, Any], tokenizer: Any, max_len: int, stride: int) -> DocExample:
-    pages = [encode_page(tokenizer, p, max_len, stride) for p in row_pages(row, with_tags=True)]
+def row_to_example(
+    row: Mapping[str, Any], tokenizer: Any, max_len: int, stride: int, box_level: BoxLevel = "word"
+) -> DocExample:
+    pages = [encode_page(tokenizer, p, max_len, stride, box_level) for p in row_pages(row, with_tags=True)]
     n_refs = len(row["referral_intents"])
     referral_pages = [[p for p, r in enumerate(row["page_referral"]) if r == k] for k in range(n_refs)]
     intents = [[float(i in set(_ids(ids, INTENTS))) for i in range(len(INTENTS))] for ids in row["referral_intents"]]

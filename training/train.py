@@ -28,7 +28,9 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
 
     m = cfg.model
     base = Path(m.base_model) if m.base_model else default_base_model()
-    spec = ModelSpec(use_layout=m.use_layout, intent_pooling=m.intent_pooling, max_len=m.max_len, stride=m.stride)
+    spec = ModelSpec(
+        use_layout=m.use_layout, box_level=m.box_level, intent_pooling=m.intent_pooling, max_len=m.max_len, stride=m.stride
+    )
     if m.random_init:
         spec.encoder = EncoderShape(
             hidden_size=m.hidden_size, num_hidden_layers=m.num_hidden_layers,
@@ -71,7 +73,8 @@ def prepare_data(cfg: TrainConfig, tokenizer: Any) -> dict[str, Any]:
     from training.data import fingerprint, row_to_example
 
     rows = config_rows(cfg)
-    examples = {s: [row_to_example(r, tokenizer, cfg.model.max_len, cfg.model.stride) for r in rows[s]]
+    m = cfg.model
+    examples = {s: [row_to_example(r, tokenizer, m.max_len, m.stride, m.box_level) for r in rows[s]]
                 for s in ("train", "validation")}
     return {"rows": rows, "examples": examples, "fingerprints": {s: fingerprint(r) for s, r in rows.items()}}
 

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from cardio_intake.model.alignment import IGNORE_INDEX, AlignedPage, align_words
+from cardio_intake.model.segments import BoxLevel, boxes_at_level
 from cardio_intake.model.windows import Window, make_windows
 
 
@@ -39,8 +40,11 @@ class WindowBatch:
     lengths: list[int] = field(default_factory=list)
 
 
-def encode_page(tokenizer: Any, page: PageInput, max_len: int, stride: int) -> EncodedPage:
-    aligned = align_words(tokenizer, page.words, page.boxes, page.tags)
+def encode_page(
+    tokenizer: Any, page: PageInput, max_len: int, stride: int, box_level: BoxLevel = "word"
+) -> EncodedPage:
+    """``page`` as windows; ``box_level`` "segment" gives each word its segment's box (model/segments.py)."""
+    aligned = align_words(tokenizer, page.words, boxes_at_level(page.boxes, box_level), page.tags)
     return EncodedPage(aligned, make_windows(aligned, tokenizer.cls_token_id, tokenizer.sep_token_id, max_len, stride))
 
 

@@ -84,7 +84,7 @@ class ReferralEncoder(PageEncoder):
         self.max_windows = max_windows
 
     def prepare(self, page: PageInput) -> EncodedPage:
-        return encode_page(self.tokenizer, page, self.spec.max_len, self.spec.stride)
+        return encode_page(self.tokenizer, page, self.spec.max_len, self.spec.stride, self.spec.box_level)
 
     @torch.inference_mode()
     def encode_pages(self, pages: Sequence[PageInput]) -> list[PageLogits]:

@@ -42,6 +42,9 @@ class ModelSpec(BaseModel):
     intents: list[str] = Field(default_factory=lambda: list(INTENTS))
     intent_pooling: Literal["mean", "attention", "tokens"] = "attention"
     use_layout: bool = Field(default=True, description="False: text-only ablation, every box is zero")
+    box_level: Literal["word", "segment"] = Field(
+        default="word", description="segment: each word reads its segment's box (model/segments.py)"
+    )
     max_len: int = Field(default=512, description="encoder window, including [CLS] and [SEP]")
     stride: int = Field(default=128, description="overlap in tokens between consecutive windows")
     base_model: str | None = Field(default=None, description="checkpoint the encoder started from (provenance)")
