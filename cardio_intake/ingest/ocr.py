@@ -1,4 +1,4 @@
-"""One page through tesseract: speckle removal, orientation, deskew, a single recognition call,
+"""One page through tesseract: streak and speckle removal, orientation, deskew, a single recognition call,
 layoutparser words.
 
 Tesseract is called once per upright page (``image_to_data``); layoutparser's ``TesseractAgent``
@@ -31,6 +31,7 @@ from cardio_intake.ingest.orient import (
 )
 from cardio_intake.ingest.pages import PageImage
 from cardio_intake.ingest.smooth import smooth
+from cardio_intake.ingest.streaks import remove_streaks
 from cardio_intake.ingest.tesseract import pytesseract
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ def ocr_page(task: OcrTask) -> Page:
             raise OcrTimeout(f"OCR of page {page.number} took longer than {task.timeout_s:g} s")
         return left
 
-    image = despeckle(page.image, page.dpi)
+    # streaks go while they are still straight: deskewed, a streak slants through the words (ingest/streaks.py)
+    image = despeckle(remove_streaks(page.image, page.dpi), page.dpi)
     try:
         best = _pass(image, 0, page.dpi, remaining)
         if len(best.layout) < _OSD_TRIGGER_WORDS or best.mean_conf < _OSD_TRIGGER_CONF:
