@@ -97,7 +97,7 @@ class LayoutLMReferralModel(nn.Module):
         attention learns about one place carries to the places around it. Each row's norm is ``fraction`` of
         the encoder's mean 1D position embedding norm: a small change of the pre-trained input, as LayoutLM's
         own 2D tables are of its 1D ones. Tried and not adopted (twenty-first session, seed 24, 9 epochs): worse or
-        level against the zero start on three held-out corpora of four (README "Measured figures")."""
+        level against the zero start on three held-out corpora of four (docs/MODEL_HISTORY.md)."""
         emb = self.encoder.embeddings
         n, dim = emb.x_position_embeddings.weight.shape
         half = dim // 2
