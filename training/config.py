@@ -40,6 +40,11 @@ class ModelArgs:
         metadata={"help": "word: each word's own box; segment: the box of its run of words on one line without "
                           "a wide gap (LayoutLMv3 / StructuralLM style, cardio_intake/model/segments.py)"},
     )
+    spatial_attention: bool = field(
+        default=False,
+        metadata={"help": "true: every attention head adds a learned bias for the x and y offset between two words' "
+                          "boxes (LayoutLMv2's spatial-aware self-attention, network.SpatialAttentionBias)"},
+    )
     layout_init: Literal["zero", "sinusoid"] = field(
         default="zero",
         metadata={"help": "how LayoutLM's 2D tables start when base_model has none (a BERT start): zero (the "

@@ -46,8 +46,9 @@ def resolve_device(name: str) -> torch.device:
 
 
 def is_new_param(name: str) -> bool:
-    """Parameters that start untrained (new heads, LayoutLM's 2D tables): they get ``lr_new``."""
-    return any(m in name for m in ("tag_head", "page_head", "intent_head", "intent_attention", "intent_queries")) or any(
+    """Parameters that start untrained (new heads, LayoutLM's 2D tables, the spatial attention bias): they get
+    ``lr_new``."""
+    return any(m in name for m in ("tag_head", "page_head", "intent_head", "intent_attention", "intent_queries", "spatial_bias")) or any(
         t in name for t in _TWO_D
     )
 

@@ -29,7 +29,8 @@ def build(cfg: TrainConfig) -> tuple[Any, Any]:
     m = cfg.model
     base = Path(m.base_model) if m.base_model else default_base_model()
     spec = ModelSpec(
-        use_layout=m.use_layout, box_level=m.box_level, intent_pooling=m.intent_pooling, max_len=m.max_len, stride=m.stride
+        use_layout=m.use_layout, box_level=m.box_level, spatial_attention=m.spatial_attention,
+        intent_pooling=m.intent_pooling, max_len=m.max_len, stride=m.stride,
     )
     if m.random_init:
         spec.encoder = EncoderShape(

@@ -56,6 +56,44 @@ def merge_token_attention(lse: torch.Tensor, pooled: torch.Tensor) -> tuple[torc
     return torch.logsumexp(lse, dim=0), (weights.unsqueeze(-1) * pooled).sum(dim=0)
 
 
+def relative_position_bucket(relative: torch.Tensor, num_buckets: int, max_distance: int) -> torch.Tensor:
+    """T5's bidirectional log buckets of a signed distance (LayoutLMv2 uses them for box offsets): half the
+    buckets per sign, exact up to a quarter of them, then logarithmic up to ``max_distance``."""
+    half = num_buckets // 2
+    bucket = (relative > 0).long() * half
+    n = relative.abs()
+    exact = half // 2
+    scaled = exact + (torch.log(n.float().clamp(min=1.0) / exact) / math.log(max_distance / exact) * (half - exact)).long()
+    return bucket + torch.where(n < exact, n, scaled.clamp(max=half - 1))
+
+
+class SpatialAttentionBias(nn.Module):
+    """LayoutLMv2's spatial-aware self-attention: every head adds a learned bias for the bucket of the x offset
+    (left edges) and the y offset (bottom edges) between two tokens' boxes to its attention score, in every layer.
+    Why: LayoutLM v1's absolute 2D tables learn where the training forms put things, and the held-out families
+    put them elsewhere; an offset ("the value is just right of its label, on the same line") holds on any form.
+    The tables start at zero, so the first step reads exactly as the pre-trained encoder. A window read without
+    boxes (the text-only ablation, ``layout_dropout``) has every offset zero: one constant bias per head, which the
+    softmax ignores."""
+
+    def __init__(self, heads: int, num_buckets: int = 64, max_distance: int = 256) -> None:
+        super().__init__()
+        self.num_buckets, self.max_distance = num_buckets, max_distance
+        self.x_bias = nn.Embedding(num_buckets, heads)
+        self.y_bias = nn.Embedding(num_buckets, heads)
+        nn.init.zeros_(self.x_bias.weight)
+        nn.init.zeros_(self.y_bias.weight)
+
+    def forward(self, bbox: torch.Tensor) -> torch.Tensor:
+        """``bbox`` (windows, seq, 4) in 0-1000 -> (windows, heads, seq, seq), query by key."""
+        x, y = bbox[..., 0].long(), bbox[..., 3].long()
+        rel_x = x.unsqueeze(-2) - x.unsqueeze(-1)  # [w, q, k]: key minus query
+        rel_y = y.unsqueeze(-2) - y.unsqueeze(-1)
+        bias = self.x_bias(relative_position_bucket(rel_x, self.num_buckets, self.max_distance))
+        bias = bias + self.y_bias(relative_position_bucket(rel_y, self.num_buckets, self.max_distance))
+        return bias.permute(0, 3, 1, 2)
+
+
 class LayoutLMReferralModel(nn.Module):
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
@@ -77,6 +115,7 @@ class LayoutLMReferralModel(nn.Module):
         # on every score: the tag head learns from thousands of labelled words what the intent head
         # would otherwise have to find from one label per referral
         self.intent_prior_tags = [i for i, t in enumerate(spec.tag_labels) if t.endswith(("-PROCEDURE", "-CPT"))]
+        self.spatial_bias = SpatialAttentionBias(spec.encoder.num_attention_heads) if spec.spatial_attention else None
         self.reset_layout_embeddings()
 
     def reset_layout_embeddings(self) -> None:
@@ -115,10 +154,21 @@ class LayoutLMReferralModel(nn.Module):
 
     # --- encoder level (what serving batches across requests) -----------------------------------
 
+    def encoder_states(self, input_ids: torch.Tensor, bbox: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The encoder's last hidden states; with ``spatial_attention`` the box-offset bias joins the padding mask
+        that every layer adds to its attention scores (LayoutLMModel would only take a 2D padding mask)."""
+        if self.spatial_bias is None:
+            return self.encoder(input_ids=input_ids, bbox=bbox, attention_mask=attention_mask).last_hidden_state
+        embedded = self.encoder.embeddings(input_ids=input_ids, bbox=bbox)
+        dtype = embedded.dtype
+        padding = (1.0 - attention_mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+        scores_bias = padding + self.spatial_bias(bbox).to(dtype)
+        return self.encoder.encoder(embedded, scores_bias).last_hidden_state
+
     def encode(self, input_ids: torch.Tensor, bbox: torch.Tensor, attention_mask: torch.Tensor) -> EncodedWindows:
         if not self.spec.use_layout:
             bbox = torch.zeros_like(bbox)
-        states = self.encoder(input_ids=input_ids, bbox=bbox, attention_mask=attention_mask).last_hidden_state
+        states = self.encoder_states(input_ids, bbox, attention_mask)
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         n_tokens = mask.sum(dim=1).clamp(min=1.0)
         pooled = (states * mask).sum(dim=1) / n_tokens

@@ -45,6 +45,9 @@ class ModelSpec(BaseModel):
     box_level: Literal["word", "segment"] = Field(
         default="word", description="segment: each word reads its segment's box (model/segments.py)"
     )
+    spatial_attention: bool = Field(
+        default=False, description="a learned attention bias per head for the offset between two words' boxes (LayoutLMv2)"
+    )
     max_len: int = Field(default=512, description="encoder window, including [CLS] and [SEP]")
     stride: int = Field(default=128, description="overlap in tokens between consecutive windows")
     base_model: str | None = Field(default=None, description="checkpoint the encoder started from (provenance)")
