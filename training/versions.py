@@ -1,7 +1,7 @@
 """The versions of the packages a training run's numbers depend on, written beside the model (training.json).
 
 Why: the same config and seed on byte-identical data gave 0.944 / 0.922 intent / entity F1 on one machine and
-0.955 / 0.930 on another (README, twenty-second session), and nothing recorded which transformers release each had
+0.955 / 0.930 on another (docs/MODEL_HISTORY.md, twenty-second session), and nothing recorded which transformers release each had
 resolved within the project's range. With the versions on file, two runs that disagree can be told apart."""
 
 from __future__ import annotations

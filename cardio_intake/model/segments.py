@@ -9,7 +9,7 @@ starts further left than the last one ended, sits on another line, or leaves a g
 so a height is only a rough yardstick for a gap; on a letter page 1.5 heights is two to three characters,
 wider than OCR's space between words and narrower than a form's gap between two fields.
 
-Measured against word boxes with the same seed (README, twenty-third session): level on every held-out corpus with
+Measured against word boxes with the same seed (docs/MODEL_HISTORY.md, twenty-third session): level on every held-out corpus with
 streak-free OCR (behind on the 84's entity F1 before it), so the default config keeps word boxes (``model.box_level: word``).
 """
 

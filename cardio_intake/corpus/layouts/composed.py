@@ -36,7 +36,7 @@ _BLOCK_TITLES: dict[str, tuple[str, ...]] = {
 _DECOY_LABELS: dict[str, tuple[str, ...]] = {
     "contact_name": ("Emergency Contact", "Next of Kin", "Guarantor", "Responsible Party", "Caregiver", "Spouse"),
     # Only labels no referral date carries. With "Date of Service", "Visit Date" and "Appt Date" among them
-    # (ninth session, README) a model left a third of the held-out referral dates empty: those read like the
+    # (ninth session, docs/MODEL_HISTORY.md) a model left a third of the held-out referral dates empty: those read like the
     # referral's own "Date".
     "visit_date": ("Last Seen", "Last Visit", "Admit Date", "Discharge Date"),
     # Not "Account #" nor "Contact Phone": a source may label the MRN "Acct #" and the patient's phone "Contact #".
