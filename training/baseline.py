@@ -119,10 +119,10 @@ def log_to_mlflow(
 
     import cardio_intake
     import training
+    from cardio_intake.model.tracking_store import open_experiment
     from training.baseline_pyfunc import ARTIFACT_KEY, BaselinePyfunc, pip_requirements
 
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_experiment(EXPERIMENT)
+    open_experiment(tracking_uri, EXPERIMENT)
     with mlflow.start_run(run_name="baseline-sklearn") as run:
         fingerprint = dataset_fingerprint(fingerprints)
         mlflow.set_tags({"model_type": "sklearn-baseline", "dataset_fingerprint": fingerprint, "dataset": str(dataset)})

@@ -9,6 +9,7 @@ from typing import Any
 
 from cardio_intake import config
 from cardio_intake.model.predictor import tracking_uri
+from cardio_intake.model.tracking_store import open_experiment
 from training.config import TrainConfig
 from training.gate import GateDecision, decide
 
@@ -18,8 +19,7 @@ log = logging.getLogger(__name__)
 def start_run(cfg: TrainConfig, run_id: str | None = None) -> Any:
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(cfg.tracking.experiment)
+    open_experiment(tracking_uri(), cfg.tracking.experiment)
     return mlflow.start_run(run_id=run_id, run_name=None if run_id else cfg.train.run_name)
 
 
