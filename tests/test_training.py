@@ -227,18 +227,41 @@ def test_training_is_reproducible_and_resume_continues_exactly(tiny_setup, tmp_p
         assert torch.equal(ck_a[k], ck_c[k]), k
 
 
-def test_bf16_autocast_trains_padded_windows_to_finite_weights_close_to_fp32(tiny_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bf16_autocast_trains_padded_windows_to_finite_weights_close_to_fp32(tiny_setup, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # 16 windows a step of unequal length: most rows are padding, whose fp32-min attention mask once gave NaN
     # under autocast (transformers 4); the loop stops on a non-finite loss, so finishing is part of the check
+    monkeypatch.setattr("training.loop.cpu_has_native_bf16", lambda cpuinfo=None: True)  # autocast on any CPU
     cfg, data = tiny_setup
     full, state_full = _train(cfg, data, tmp_path / "fp32", epochs=2)
     half, state_half = _train(cfg, data, tmp_path / "bf16", epochs=2, bf16=True)
     assert all(torch.isfinite(v).all() for v in half.state_dict().values() if v.is_floating_point())
-    assert state_half.epoch == 2
+    assert state_half.epoch == 2 and state_half.bf16 and not state_full.bf16
     # bf16 matmuls, fp32 weights and optimizer: the same run within bf16's precision, not a different one
     for h, f in zip(state_half.history, state_full.history, strict=True):
         assert h["train_loss"] == pytest.approx(f["train_loss"], rel=0.05)
     assert any(not torch.equal(a, b) for a, b in zip(half.state_dict().values(), full.state_dict().values(), strict=True))
+
+
+CPUINFO = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R)\nflags\t\t: fpu sse2 avx2 avx512f {extra}\nbugs\t\t: spectre_v1\n"
+
+
+@pytest.mark.parametrize(("extra", "native"), [("amx_bf16 amx_tile", True), ("avx512_bf16", True), ("avx512bw", False)])
+def test_cpu_has_native_bf16_reads_the_flags_line(extra: str, native: bool) -> None:
+    from training.loop import cpu_has_native_bf16
+
+    assert cpu_has_native_bf16(CPUINFO.format(extra=extra)) is native
+    assert cpu_has_native_bf16("processor\t: 0\n") is False  # no flags line (not x86): no bf16
+
+
+def test_use_bf16_falls_back_to_fp32_with_a_warning_where_bf16_is_emulated(caplog: pytest.LogCaptureFixture) -> None:
+    from training.loop import use_bf16
+
+    cpu = torch.device("cpu")
+    assert use_bf16(True, cpu, CPUINFO.format(extra="amx_bf16")) is True
+    assert use_bf16(False, cpu, CPUINFO.format(extra="amx_bf16")) is False
+    with caplog.at_level("WARNING", logger="training.loop"):
+        assert use_bf16(True, cpu, CPUINFO.format(extra="")) is False
+    assert "no native bf16" in caplog.text and "fp32" in caplog.text
 
 
 def test_plan_epochs_fits_the_schedule_to_the_time_budget() -> None:

@@ -148,8 +148,10 @@ class TrainArgs:
     )
     bf16: bool = field(
         default=False,
-        metadata={"help": "bfloat16 autocast (AMX CPUs: ~1.5x faster). Experimental: LayoutLM's fp32-min "
-                          "attention mask gives NaN on padded windows under autocast; training stops on a NaN loss"},
+        metadata={"help": "bfloat16 autocast, weights and optimizer in fp32 (bench/bench_train_step.py times it "
+                          "against fp32). Used only where the hardware runs bf16 natively (a CPU with AMX or "
+                          "AVX512-BF16, a GPU that supports it); elsewhere the loop warns and trains in fp32. A "
+                          "non-finite loss stops training (transformers 4 gave NaN on padded windows)"},
     )
     max_minutes: float | None = field(
         default=None, metadata={"help": "safety cap on training minutes: stop, validate and keep the best"}

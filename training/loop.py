@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import random
 import time
@@ -24,6 +25,9 @@ from training.config import TrainArgs
 from training.data import DocExample
 
 _TWO_D = ("x_position", "y_position", "h_position", "w_position")
+# CPU flags of native bf16 matrix units: without one, oneDNN emulates bf16 and autocast runs slower than fp32
+NATIVE_BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+log = logging.getLogger(__name__)
 
 
 def seed_everything(seed: int) -> None:
@@ -43,6 +47,33 @@ def resolve_device(name: str) -> torch.device:
     if device.type not in ("cpu", "cuda"):
         raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, not {name!r}")
     return device
+
+
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU multiplies bf16 natively (its ``/proc/cpuinfo`` flags list AMX or AVX512-BF16)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:  # not Linux: no way to tell, so no bf16
+            return False
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return bool(set(value.split()) & set(NATIVE_BF16_FLAGS))
+    return False
+
+
+def use_bf16(requested: bool, device: torch.device, cpuinfo: str | None = None) -> bool:
+    """Whether the loop trains under bf16 autocast: ``train.bf16`` where the hardware runs it natively (a GPU
+    that supports it, a CPU with AMX or AVX512-BF16), else fp32 with a warning, since emulated bf16 would only
+    make the run slower (measured: ``bench/bench_train_step.py``)."""
+    if not requested:
+        return False
+    native = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_native_bf16(cpuinfo)
+    if not native:
+        log.warning("train.bf16: this %s has no native bf16 (CPU flags %s); training in fp32",
+                    device.type.upper(), " / ".join(NATIVE_BF16_FLAGS))
+    return native
 
 
 def is_new_param(name: str) -> bool:
@@ -334,6 +365,7 @@ class LoopState:
     history: list[dict[str, float]] = field(default_factory=list)
     stopped: str = ""
     planned_epochs: int = 0  # 0 until the first epoch is timed (plan_epochs); then the schedule's length
+    bf16: bool = False  # what the loop trained in (train.bf16 on hardware that runs it natively)
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: Any, sched: Any, state: LoopState, extra: dict[str, Any]) -> None:
@@ -382,6 +414,7 @@ def train_loop(
     and returns the model on the CPU (calibration, scoring and serving run there)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(args.device)
+    args = dataclasses.replace(args, bf16=use_bf16(args.bf16, device))  # evaluate() reads it too
     model.to(device)
     vocab_size = model.encoder.embeddings.word_embeddings.num_embeddings
     ckpt, best = run_dir / "checkpoint.pt", run_dir / "best.pt"
@@ -403,6 +436,7 @@ def train_loop(
         state, _ = load_checkpoint(ckpt, model, opt, sched)  # the closures above read the restored state
     else:
         best.unlink(missing_ok=True)  # a fresh run never ends on an older run's weights
+    state.bf16 = args.bf16
     model.train()
     task = progress.add_task("train", total=steps_per_epoch * epochs(), completed=state.step) if progress else None
     while state.epoch < epochs() and not state.stopped:

@@ -150,7 +150,7 @@ def run(cfg: TrainConfig) -> dict[str, Any]:
         model_dir = save_model_dir(run_dir / "model", model, tokenizer, predictor.calibration)
         (model_dir / "training.json").write_text(json.dumps({
             "train_seconds": train_s, "epochs": state.epoch, "best_epoch": state.best_epoch, "stopped": state.stopped,
-            "history": state.history, "config": cfg.to_dict(), "fingerprints": data["fingerprints"],
+            "bf16": state.bf16, "history": state.history, "config": cfg.to_dict(), "fingerprints": data["fingerprints"],
             "packages": package_versions(),
         }, indent=2), encoding="utf-8")
         test_rows = data["rows"]["test"] or data["rows"]["validation"]
