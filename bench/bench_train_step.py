@@ -8,8 +8,9 @@ matmul time), and runs them (forward, loss, backward, clip, AdamW)
 from the same starting weights in each precision, alternating fp32 / bf16 rounds so that a machine's drift
 hits both. Prints milliseconds per step, the bf16 / fp32 ratio and the largest loss difference between the two
 over the steps. Why: on CPUs with AMX (``lscpu`` lists amx_bf16) bf16 matmuls run faster, and whether the
-default's 9-epoch schedule fits the issue's 30-minute budget depends on it. The loop trains whichever the
-config's ``train.bf16`` says.
+default's 9-epoch schedule fits the issue's 30-minute budget depends on it. The loop trains in bf16 where the
+config's ``train.bf16`` asks for it and the hardware has it natively (``training.loop.use_bf16``); this bench times
+both either way.
 """
 
 from __future__ import annotations
