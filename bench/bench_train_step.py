@@ -36,25 +36,20 @@ if TYPE_CHECKING:
 
 
 def run_steps(model: LayoutLMReferralModel, batches: list[Batch], args: TrainArgs, bf16: bool) -> tuple[float, list[float]]:
-    """Seconds per step and the loss of each step, training a copy of ``model`` on ``batches``."""
+    """Seconds per step and the loss of each step, training a copy of ``model`` on ``batches`` as the loop does."""
+    import dataclasses
+
     import torch
 
-    from training.loop import forward, losses, make_optimizer, total_loss
+    from training.loop import make_optimizer, optimizer_step
 
     net = copy.deepcopy(model)
     net.train()
-    opt = make_optimizer(net, args)
+    step_args = dataclasses.replace(args, bf16=bf16)
+    opt = make_optimizer(net, step_args)
     torch.manual_seed(0)
-    out_losses, t0 = [], time.perf_counter()
-    for b in batches:
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            out = forward(net, b)
-        loss = total_loss(losses(out, b, args.tag_o_weight), args)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), args.grad_clip)
-        opt.step()
-        out_losses.append(float(loss.detach()))
+    t0 = time.perf_counter()
+    out_losses = [optimizer_step(net, b, opt, step_args, i) for i, b in enumerate(batches)]
     return (time.perf_counter() - t0) / len(batches), out_losses
 
 

@@ -290,6 +290,21 @@ def total_loss(parts: dict[str, torch.Tensor], args: TrainArgs) -> torch.Tensor:
 # --- validation (model-level, no post-processing: fast enough to run every epoch) --------------
 
 
+def optimizer_step(model: LayoutLMReferralModel, b: Batch, opt: torch.optim.Optimizer, args: TrainArgs, step: int = 0) -> float:
+    """One update on batch ``b`` (forward under ``args.bf16`` autocast, loss, backward, clip, optimizer step); returns
+    the loss. A non-finite loss stops training rather than writing NaN into the weights."""
+    with torch.autocast(b.input_ids.device.type, dtype=torch.bfloat16, enabled=args.bf16):
+        out = forward(model, b)
+    loss = total_loss(losses(out, b, args.tag_o_weight), args)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"loss is {loss.item()} at step {step}: lower the learning rates or turn bf16 off")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
+    opt.step()
+    return float(loss.item())
+
+
 def bio_spans(tags: Sequence[int]) -> set[tuple[str, int, int]]:
     """Exact (type, start, end) spans of a BIO id sequence; an I- without its B- starts a span."""
     spans: set[tuple[str, int, int]] = set()
@@ -459,18 +474,10 @@ def train_loop(
             if args.o_token_noise > 0:
                 b.input_ids = substitute_o_tokens(b.input_ids, b.labels, args.o_token_noise, vocab_size)
             b = b.to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
-                out = forward(model, b)
-            loss = total_loss(losses(out, b, args.tag_o_weight), args)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss is {loss.item()} at step {state.step}: lower the learning rates or turn bf16 off")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
-            opt.step()
+            loss = optimizer_step(model, b, opt, args, state.step)
             sched.step()
             state.step += 1
-            running += loss.item()
+            running += loss
             if progress:
                 progress.update(task, advance=1, description=f"epoch {state.epoch + 1} loss {running / (i + 1):.3f}")
         metrics = {"train_loss": running / max(1, i + 1), **{f"val_{k}": v for k, v in evaluate(model, val, args).items()}}
